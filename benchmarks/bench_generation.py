@@ -1,0 +1,60 @@
+"""Generation throughput, measured side by side in one run.
+
+1. Kept jets per second per core for each process, against the same Pythia settings
+   generating events only (the ratio is the cost of clustering, selection, matching and
+   padding, plus the events that yield no jet).
+2. The wall-time speed-up of sharded generation from 1 to N worker processes.
+
+    python benchmarks/bench_generation.py --jets 1000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from helpers.data.samples import generate_sample
+from helpers.data.studies import generation_rates
+
+
+def speedup(process: str, n_jets: int, workers: int, shard_size: int) -> dict:
+    """Wall time for the same sample with 1 and with ``workers`` processes."""
+    times = {}
+    for w in (1, workers):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            generate_sample(process, n_jets, "train", seed=123, shard_size=shard_size,
+                            workers=w, root=Path(tmp))
+            times[w] = time.perf_counter() - t0
+    return {"t1": times[1], "tN": times[workers], "speedup": times[1] / times[workers]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jets", type=int, default=1000, help="jets per rate measurement")
+    ap.add_argument("--processes", default="top,qcd,w,quark,gluon")
+    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--speedup-jets", type=int, default=2000)
+    args = ap.parse_args()
+    os.environ.setdefault("JETBOOK_PROGRESS", "0")
+
+    print(f"{'process':8s} {'jets/s/core':>11s} {'events/s (chain)':>16s} "
+          f"{'events/s (bare)':>15s} {'events/jet':>10s} {'chain/bare time':>15s}")
+    for proc in args.processes.split(","):
+        r = generation_rates(proc, args.jets)
+        print(f"{proc:8s} {r['jets_per_s']:11.1f} {r['events_per_s_full_chain']:16.0f} "
+              f"{r['events_per_s_bare']:15.0f} {r['events_per_jet']:10.2f} "
+              f"{r['overhead_ratio']:15.2f}", flush=True)
+
+    for proc in ("top", "qcd"):
+        s = speedup(proc, args.speedup_jets, args.workers, shard_size=args.speedup_jets // 8)
+        print(f"speed-up {proc}: 1 worker {s['t1']:.1f}s, {args.workers} workers "
+              f"{s['tN']:.1f}s -> x{s['speedup']:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Config-hash cache with atomic writes.
+
+Every expensive artefact (generated jets, trained models) is stored under a name that
+contains a hash of the *full* configuration that produced it.  A changed configuration
+therefore gets a new file; the same configuration reuses the old one.  Files are written
+to a temporary name in the same directory and renamed into place only when complete,
+so a killed run never leaves a file that looks finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from .config import cache_dir
+
+
+def config_hash(config: Any, length: int = 12) -> str:
+    """Stable short hash of a JSON-serialisable configuration (key order ignored)."""
+    blob = json.dumps(config, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+def cached_path(kind: str, name: str, config: Any, suffix: str, root: Path | None = None) -> Path:
+    """Path ``<root>/<kind>/<name>-<hash><suffix>`` for an artefact of ``config``."""
+    root = Path(root) if root is not None else cache_dir()
+    return root / kind / f"{name}-{config_hash(config)}{suffix}"
+
+
+def ensure_writable_dir(path: Path) -> Path:
+    """Create ``path`` if needed and check that files can be written there."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        raise PermissionError(f"cache directory {path} is not writable: {err}") from err
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``final``; rename it to ``final`` on success.
+
+    On any exception the temporary file is removed and ``final`` is left untouched.
+    """
+    final = Path(final)
+    ensure_writable_dir(final.parent)
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600
+        os.replace(tmp_path, final)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise

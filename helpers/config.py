@@ -1,0 +1,114 @@
+"""Run profiles, paths and device selection: the one place where sizes live.
+
+A *profile* fixes every size the book uses (jets per class, epochs, seeds, explained
+jets, ...).  ``ci`` is tiny and runs in minutes, ``standard`` is the default book on a
+2-core CPU, ``full`` is paper-scale for a GPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROFILES = ("ci", "standard", "full")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Profile:
+    """All sizes of one run of the book."""
+
+    name: str
+    #: jets per process (class) and split: {"train": n, "val": n, "test": n}
+    jets_per_class: dict[str, int]
+    #: jets per class for the extra tasks of chapter 5 (W/QCD, quark/gluon)
+    jets_per_class_extra: dict[str, int]
+    #: jets per generation shard (unit of parallel work)
+    shard_size: int
+    #: training
+    epochs: int
+    n_seeds: int
+    batch_size: int = 256
+    #: explanation budgets
+    n_explain: int = 100
+    n_background: int = 50
+    shap_nsamples: int = 500
+    extra: dict = field(default_factory=dict)
+
+    def total_jets(self, split: str | None = None) -> int:
+        """Jets per class summed over splits (or for one split)."""
+        if split is not None:
+            return self.jets_per_class[split]
+        return sum(self.jets_per_class.values())
+
+
+_PROFILES: dict[str, Profile] = {
+    "ci": Profile(
+        name="ci",
+        jets_per_class={"train": 400, "val": 100, "test": 200},
+        jets_per_class_extra={"train": 300, "val": 100, "test": 100},
+        shard_size=200,
+        epochs=2,
+        n_seeds=1,
+        n_explain=20,
+        n_background=10,
+        shap_nsamples=100,
+    ),
+    "standard": Profile(
+        name="standard",
+        jets_per_class={"train": 14000, "val": 2000, "test": 4000},
+        jets_per_class_extra={"train": 7000, "val": 1000, "test": 2000},
+        shard_size=1000,
+        epochs=20,
+        n_seeds=3,
+        n_explain=300,
+        n_background=100,
+        shap_nsamples=1000,
+    ),
+    "full": Profile(
+        name="full",
+        jets_per_class={"train": 600000, "val": 200000, "test": 200000},
+        jets_per_class_extra={"train": 100000, "val": 20000, "test": 40000},
+        shard_size=5000,
+        epochs=40,
+        n_seeds=5,
+        n_explain=2000,
+        n_background=200,
+        shap_nsamples=2000,
+    ),
+}
+
+
+def get_profile(name: str = "standard", **overrides) -> Profile:
+    """Return the named profile, optionally with some fields replaced.
+
+    >>> get_profile("ci").epochs
+    2
+    """
+    if isinstance(name, Profile):
+        return dataclasses.replace(name, **overrides) if overrides else name
+    if name not in _PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    prof = _PROFILES[name]
+    return dataclasses.replace(prof, **overrides) if overrides else prof
+
+
+def cache_dir() -> Path:
+    """Root of the data/model cache: ``$JETBOOK_CACHE`` or ``<repo>/.cache``."""
+    path = Path(os.environ.get("JETBOOK_CACHE", REPO_ROOT / ".cache"))
+    return path
+
+
+def resolve_device(device: str = "auto") -> str:
+    """Map ``auto`` to ``cuda`` when a GPU is visible, else ``cpu``; validate the rest."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' was requested but torch sees no CUDA device")
+    return device

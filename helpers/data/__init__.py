@@ -1,0 +1,23 @@
+"""The data layer: jet generation with Pythia 8 + FastJet, HDF5 storage, splits, tasks.
+
+Quick use::
+
+    from helpers.data import load_task
+    splits = load_task("top_qcd", profile="ci")      # generated and cached on first use
+    train = splits["train"]                           # a JetSet
+
+Command line: ``python -m helpers.data generate top --jets 50000 --workers 2``.
+"""
+
+from .errors import DataError
+from .jets import MAX_CONSTITUENTS, JetSet
+from .processes import PROCESSES, TASKS, JetDefinition, get_process, get_task
+from .samples import SPLITS, generate_sample, load_sample, load_task, sample_file, task_files
+from .store import read_attrs, read_jets
+
+__all__ = [
+    "DataError", "JetSet", "MAX_CONSTITUENTS", "PROCESSES", "TASKS", "JetDefinition",
+    "get_process", "get_task", "SPLITS", "generate_sample", "load_sample", "load_task",
+    "sample_file", "task_files",
+    "read_attrs", "read_jets",
+]

@@ -1,0 +1,137 @@
+"""Physics processes, jet definition and classification tasks.
+
+All settings follow the top-tagging benchmark (Kasieczka et al.): 14 TeV, no MPI,
+anti-kt R = 0.8 jets with pT in [550, 650] GeV and |eta| < 2.  The Pythia settings of
+each process are plain strings so that they enter the cache hash verbatim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .errors import DataError
+
+COMMON_SETTINGS: tuple[str, ...] = (
+    "Beams:eCM = 14000",
+    "PartonLevel:MPI = off",
+    "Next:numberCount = 0",
+    "Print:quiet = on",
+)
+
+_HADRONIC_W = ("24:onMode = off", "24:onIfAny = 1 2 3 4 5")
+_Z_TO_NUNU = ("23:onMode = off", "23:onIfAny = 12 14 16")
+
+
+@dataclass(frozen=True)
+class JetDefinition:
+    """Jet algorithm and the jet selection window."""
+
+    algorithm: str = "antikt"
+    radius: float = 0.8
+    pt_min: float = 550.0
+    pt_max: float = 650.0
+    abs_eta_max: float = 2.0
+    #: only the n hardest jets of each event are candidates
+    leading_jets: int = 2
+    max_constituents: int = 200
+
+    def __post_init__(self) -> None:
+        if not (0 < self.radius <= 3):
+            raise DataError(f"jet radius must be in (0, 3], got {self.radius}")
+        if not (0 <= self.pt_min < self.pt_max):
+            raise DataError(f"impossible jet pT window [{self.pt_min}, {self.pt_max}] GeV")
+        if self.abs_eta_max <= 0:
+            raise DataError(f"impossible |eta| cut < {self.abs_eta_max}")
+        if self.algorithm not in ("antikt", "cambridge", "kt"):
+            raise DataError(f"unknown jet algorithm {self.algorithm!r}")
+        if self.max_constituents < 1 or self.leading_jets < 1:
+            raise DataError("max_constituents and leading_jets must be positive")
+
+
+@dataclass(frozen=True)
+class Process:
+    """One generated process: Pythia settings, the class label and the truth matching."""
+
+    name: str
+    label: int
+    settings: tuple[str, ...]
+    #: 'top' (top + b + W quarks), 'w' (W + its quarks), 'parton' (hard parton), 'none'
+    matching: str
+    #: PhaseSpace:pTHatMin in GeV (None for s-channel resonances where it does not apply)
+    pthat_min: float | None = None
+    description: str = ""
+
+    def pythia_settings(self, seed: int, pthat_min: float | None = None) -> list[str]:
+        """Full list of settings for one Pythia instance."""
+        cut = self.pthat_min if pthat_min is None else pthat_min
+        settings = list(COMMON_SETTINGS) + list(self.settings)
+        if cut is not None:
+            settings.append(f"PhaseSpace:pTHatMin = {cut:g}")
+        settings += ["Random:setSeed = on", f"Random:seed = {seed}"]
+        return settings
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+PROCESSES: dict[str, Process] = {
+    p.name: p
+    for p in (
+        Process(
+            "top", 1,
+            ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on", *_HADRONIC_W),
+            matching="top", pthat_min=350.0,
+            description="hadronic ttbar; jet must contain the top and its three decay quarks",
+        ),
+        Process(
+            "qcd", 0, ("HardQCD:all = on",), matching="none", pthat_min=350.0,
+            description="QCD dijets (light quarks and gluons)",
+        ),
+        Process(
+            "w", 1,
+            (
+                "NewGaugeBoson:ffbar2Wprime = on", "34:m0 = 1300", "Wprime:coup2WZ = 1",
+                "34:onMode = off", "34:onIfAll = 23 24", *_HADRONIC_W, *_Z_TO_NUNU,
+            ),
+            matching="w",
+            description="W' (1.3 TeV) -> W(qq) Z(nu nu); jet must contain the W and its quarks",
+        ),
+        Process(
+            "quark", 1,
+            ("WeakBosonAndParton:qg2gmZq = on", "WeakZ0:gmZmode = 2", *_Z_TO_NUNU),
+            matching="parton", pthat_min=450.0,
+            description="Z(nu nu) + quark jet; labelled by the hard parton",
+        ),
+        Process(
+            "gluon", 0,
+            ("WeakBosonAndParton:qqbar2gmZg = on", "WeakZ0:gmZmode = 2", *_Z_TO_NUNU),
+            matching="parton", pthat_min=450.0,
+            description="Z(nu nu) + gluon jet; labelled by the hard parton",
+        ),
+    )
+}
+
+#: classification tasks: (signal process, background process)
+TASKS: dict[str, tuple[str, str]] = {
+    "top_qcd": ("top", "qcd"),
+    "w_qcd": ("w", "qcd"),
+    "quark_gluon": ("quark", "gluon"),
+}
+
+
+def get_process(name: str) -> Process:
+    """Look a process up by name, with a clear error for unknown names."""
+    try:
+        return PROCESSES[name]
+    except KeyError:
+        raise DataError(
+            f"unknown process {name!r}; choose one of {', '.join(PROCESSES)}"
+        ) from None
+
+
+def get_task(name: str) -> tuple[Process, Process]:
+    """(signal, background) processes of a classification task."""
+    if name not in TASKS:
+        raise DataError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+    sig, bkg = TASKS[name]
+    return PROCESSES[sig], PROCESSES[bkg]

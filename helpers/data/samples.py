@@ -1,0 +1,187 @@
+"""Cached, sharded generation of jet samples and their assembly into tasks and splits.
+
+``generate_sample(process, split, n_jets, seed)`` returns the path of an HDF5 file whose
+name carries a hash of the full generation config (process settings, jet definition,
+seeds, shard layout, package versions): the same config is reused, a changed config
+regenerates, and a killed run leaves no complete-looking file.
+
+Splits are disjoint by construction: every shard of every split has its own Pythia seed,
+``1 + 1e6 * (seed mod 900) + 3e5 * split_index + shard_index``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import time
+from dataclasses import asdict
+from importlib.metadata import version
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from ..cache import atomic_path, cached_path, ensure_writable_dir
+from ..config import Profile, get_profile
+from .errors import DataError
+from .jets import JetSet
+from .processes import JetDefinition, get_process, get_task
+from .shards import ShardSpec, run_shards
+from .store import JetWriter, read_jets, validate, write_attrs
+
+#: bump when the generation code changes what a given config produces
+GENERATOR_VERSION = 1
+SPLITS = ("train", "val", "test")
+_SHARDS_PER_SPLIT = 300_000
+
+
+def shard_seed(seed: int, split: str, index: int) -> int:
+    """Pythia seed of shard ``index`` of ``split`` (disjoint across splits)."""
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    if not 0 <= index < _SHARDS_PER_SPLIT:
+        raise DataError(f"too many shards ({index + 1}) for one split")
+    return 1 + 1_000_000 * (seed % 900) + _SHARDS_PER_SPLIT * SPLITS.index(split) + index
+
+
+def shard_specs(process: str, split: str, n_jets: int, seed: int, shard_size: int,
+                jet_def: JetDefinition, pthat_min: float | None = None) -> list[ShardSpec]:
+    """Split ``n_jets`` into shards of at most ``shard_size`` jets."""
+    if n_jets <= 0:
+        raise DataError(f"number of jets must be positive, got {n_jets}")
+    if shard_size <= 0:
+        raise DataError(f"shard size must be positive, got {shard_size}")
+    sizes = [shard_size] * (n_jets // shard_size)
+    if n_jets % shard_size:
+        sizes.append(n_jets % shard_size)
+    return [ShardSpec(process, shard_seed(seed, split, i), n, jet_def, pthat_min)
+            for i, n in enumerate(sizes)]
+
+
+def generation_config(process: str, split: str, n_jets: int, seed: int, shard_size: int,
+                      jet_def: JetDefinition, pthat_min: float | None = None) -> dict:
+    """Everything that determines a generated file (hashed for the cache key)."""
+    proc = get_process(process)
+    return {
+        "process": proc.to_dict(),
+        "split": split,
+        "n_jets": n_jets,
+        "seed": seed,
+        "shard_size": shard_size,
+        "jet_def": asdict(jet_def),
+        "pthat_min": proc.pthat_min if pthat_min is None else pthat_min,
+        "generator_version": GENERATOR_VERSION,
+        "versions": {pkg: version(pkg) for pkg in ("pythia8mc", "fastjet", "awkward")},
+    }
+
+
+def sample_path(config: dict, root: Path | None = None) -> Path:
+    name = f"{config['process']['name']}_{config['split']}"
+    return cached_path("jets", name, config, ".h5", root)
+
+
+def generate_sample(process: str, n_jets: int, split: str = "train", seed: int = 0,
+                    shard_size: int = 1000, jet_def: JetDefinition | None = None,
+                    pthat_min: float | None = None, workers: int | None = None,
+                    executor: cf.Executor | None = None, root: Path | None = None,
+                    force: bool = False) -> Path:
+    """Generate (or reuse from the cache) ``n_jets`` jets of ``process``; return the file."""
+    jet_def = jet_def or JetDefinition()
+    config = generation_config(process, split, n_jets, seed, shard_size, jet_def, pthat_min)
+    path = sample_path(config, root)
+    ensure_writable_dir(path.parent)
+    if path.exists() and not force:
+        try:
+            validate(path)
+            return path
+        except DataError as err:  # stale or corrupt: regenerate, never reuse
+            print(f"regenerating: {err}")
+            path.unlink()
+    specs = shard_specs(process, split, n_jets, seed, shard_size, jet_def, pthat_min)
+    offsets = np.concatenate([[0], np.cumsum([s.n_jets for s in specs])])
+    t0 = time.perf_counter()
+    stats = {"n_events": 0, "seconds_shards": 0.0, "seconds_events": 0.0, "n_truncated": 0}
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        writer = JetWriter(h5, n_jets, jet_def.max_constituents)
+        for i, res in run_shards(specs, executor, workers, desc=f"{process} {split}"):
+            if len(res.jets) != specs[i].n_jets:
+                raise DataError(f"shard {i} of {process} returned {len(res.jets)} jets, "
+                                f"expected {specs[i].n_jets}")
+            j = res.jets
+            writer.write(int(offsets[i]), constituents=j.constituents, truth=j.truth,
+                         labels=j.labels, pthat=j.pthat)
+            stats["n_events"] += res.n_events
+            stats["seconds_shards"] += res.seconds
+            stats["seconds_events"] += res.seconds_events
+            stats["n_truncated"] += j.n_truncated
+        stats["seconds_wall"] = time.perf_counter() - t0
+        write_attrs(h5, config=config, stats=stats, seeds=[s.seed for s in specs],
+                    n_jets=n_jets, complete=True)
+    return path
+
+
+def sample_file(process: str, split: str, profile: Profile | str = "standard", seed: int = 0,
+                extra: bool = False, **kwargs) -> Path:
+    """File of one process and split at the sizes of ``profile`` (generated if needed).
+
+    ``extra`` selects the sizes of the chapter-5 tasks (W/QCD, quark/gluon).
+    """
+    prof = get_profile(profile)
+    sizes = prof.jets_per_class_extra if extra else prof.jets_per_class
+    return generate_sample(process, sizes[split], split, seed, prof.shard_size, **kwargs)
+
+
+def load_sample(process: str, split: str, profile: Profile | str = "standard", seed: int = 0,
+                extra: bool = False, **kwargs) -> JetSet:
+    """Jets of one process and split at the sizes of ``profile`` (generated if needed)."""
+    return read_jets(sample_file(process, split, profile, seed, extra, **kwargs))
+
+
+def get_task_names(task: str) -> tuple[str, str]:
+    """(signal, background) process names of a task."""
+    return tuple(p.name for p in get_task(task))
+
+
+def task_files(task: str, profile: Profile | str = "standard", seed: int = 0,
+               **kwargs) -> dict[tuple[str, str], Path]:
+    """``{(process, split): file}`` of a generated task (generating what is missing)."""
+    extra = task != "top_qcd"
+    return {(p, split): sample_file(p, split, profile, seed, extra, **kwargs)
+            for p in get_task_names(task) for split in SPLITS}
+
+
+def load_task(task: str = "top_qcd", profile: Profile | str = "standard", seed: int = 0,
+              data_source: str = "generated", data_dir: str | Path | None = None,
+              **kwargs) -> dict[str, JetSet]:
+    """Train/val/test :class:`JetSet` of a task, classes balanced and shuffled (fixed seed).
+
+    ``data_source="benchmark"`` reads the original top-tagging files ``train.h5``,
+    ``val.h5``, ``test.h5`` from ``data_dir`` instead (task ``top_qcd`` only).
+    """
+    prof = get_profile(profile)
+    if data_source == "benchmark":
+        return _load_benchmark(task, prof, data_dir)
+    if data_source != "generated":
+        raise DataError(f"data_source must be 'generated' or 'benchmark', got {data_source!r}")
+    files = task_files(task, prof, seed, **kwargs)
+    out = {}
+    for i, split in enumerate(SPLITS):
+        jets = JetSet.concatenate([read_jets(files[p, split]) for p in get_task_names(task)])
+        order = np.random.default_rng([seed, i]).permutation(len(jets))
+        out[split] = jets.subset(order)
+    return out
+
+
+def _load_benchmark(task: str, prof: Profile, data_dir) -> dict[str, JetSet]:
+    from .benchmark import load_benchmark_split
+
+    if task != "top_qcd":
+        raise DataError(f"the benchmark files only contain top/QCD jets, not task {task!r}")
+    if not data_dir:
+        raise DataError("data_source='benchmark' needs data_dir (folder with train.h5, "
+                        "val.h5, test.h5)")
+    full = prof.name == "full"
+    return {split: load_benchmark_split(data_dir, split,
+                                        max_jets=None if full else 2 * prof.jets_per_class[split])
+            for split in SPLITS}
+
+

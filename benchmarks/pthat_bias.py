@@ -14,7 +14,7 @@ import time
 from helpers.data.processes import PROCESSES
 from helpers.data.studies import pthat_bias
 
-LOW = {"top": 150.0, "qcd": 250.0, "quark": 250.0, "gluon": 250.0}
+LOW = {"top": 200.0, "qcd": 250.0, "quark": 250.0, "gluon": 250.0}
 THRESHOLDS = [250.0, 300.0, 350.0, 400.0, 450.0, 500.0]
 
 
@@ -23,7 +23,9 @@ def main() -> None:
     ap.add_argument("--jets", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--processes", default=",".join(LOW))
+    ap.add_argument("--low", default="", help="override generation cuts, e.g. top=100,qcd=200")
     args = ap.parse_args()
+    LOW.update({k: float(v) for k, v in (kv.split("=") for kv in args.low.split(",") if kv)})
     for proc in args.processes.split(","):
         t0 = time.perf_counter()
         res = pthat_bias(proc, LOW[proc], THRESHOLDS, args.jets, args.workers)

@@ -33,6 +33,7 @@ from typing import Callable
 import h5py
 import numpy as np
 
+from helpers.data.errors import DataError
 from helpers.data.jets import JetSet
 
 SPLITS = ("train", "val", "test")
@@ -42,10 +43,6 @@ COMPONENTS = ("E", "PX", "PY", "PZ")
 _CONSTITUENT = re.compile(r"^(E|PX|PY|PZ)_(\d+)$")
 _TABLE_BLOCK = re.compile(r"^values_block_\d+$")
 _FIXED_BLOCK = re.compile(r"^block(\d+)_items$")
-
-
-class DataError(ValueError):
-    """A data file is unreadable, has the wrong layout or holds invalid jets."""
 
 
 @dataclass
@@ -75,6 +72,8 @@ def load_benchmark(
     ``on_bad_jets="raise"``; with ``"skip"`` they are dropped and a ``UserWarning``
     reports how many.  Every error names the file.
     """
+    if max_jets is not None and max_jets < 0:
+        raise ValueError(f"max_jets must be >= 0 or None, got {max_jets}")
     if on_bad_jets not in ("raise", "skip"):
         raise ValueError(f"on_bad_jets must be 'raise' or 'skip', got {on_bad_jets!r}")
     path = Path(path)
@@ -180,8 +179,8 @@ def _fixed_store(group: h5py.Group, path: Path) -> _Store:
         names = _decode_names(group[name][()], f"{path}:{group.name}/{name}")
         values[block] = group[block]
         if values[block].ndim != 2 or values[block].shape[1] != len(names):
-            raise DataError(f"{path}: {block} has shape {values[block].shape}, "
-                            f"expected (rows, {len(names)})")  # fmt: skip
+            shape = values[block].shape
+            raise DataError(f"{path}: {block} has shape {shape}, expected (rows, {len(names)})")
         _add_columns(columns, names, block, path)
     n_rows = {ds.shape[0] for ds in values.values()}
     if len(n_rows) != 1:
@@ -287,7 +286,8 @@ def _good_jets(
     if on_bad_jets == "raise" and not good.all():
         row = int(np.flatnonzero(~good)[0])
         problem = "non-finite values" if not finite[row] else "no constituents"
-        raise DataError(f"{path}: jet at row {start + row} has {problem} "
-                        f"({int((~good).sum())} bad jets in rows {start}..{start + len(cons) - 1}); "
-                        "use on_bad_jets='skip' to drop them")  # fmt: skip
+        raise DataError(
+            f"{path}: jet at row {start + row} has {problem} ({int((~good).sum())} bad jets "
+            f"in rows {start}..{start + len(cons) - 1}); use on_bad_jets='skip' to drop them"
+        )
     return good

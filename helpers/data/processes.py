@@ -80,11 +80,11 @@ PROCESSES: dict[str, Process] = {
         Process(
             "top", 1,
             ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on", *_HADRONIC_W),
-            matching="top", pthat_min=350.0,
+            matching="top", pthat_min=250.0,
             description="hadronic ttbar; jet must contain the top and its three decay quarks",
         ),
         Process(
-            "qcd", 0, ("HardQCD:all = on",), matching="none", pthat_min=350.0,
+            "qcd", 0, ("HardQCD:all = on",), matching="none", pthat_min=300.0,
             description="QCD dijets (light quarks and gluons)",
         ),
         Process(
@@ -99,13 +99,13 @@ PROCESSES: dict[str, Process] = {
         Process(
             "quark", 1,
             ("WeakBosonAndParton:qg2gmZq = on", "WeakZ0:gmZmode = 2", *_Z_TO_NUNU),
-            matching="parton", pthat_min=450.0,
+            matching="parton", pthat_min=400.0,
             description="Z(nu nu) + quark jet; labelled by the hard parton",
         ),
         Process(
             "gluon", 0,
             ("WeakBosonAndParton:qqbar2gmZg = on", "WeakZ0:gmZmode = 2", *_Z_TO_NUNU),
-            matching="parton", pthat_min=450.0,
+            matching="parton", pthat_min=400.0,
             description="Z(nu nu) + gluon jet; labelled by the hard parton",
         ),
     )

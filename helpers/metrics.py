@@ -1,0 +1,82 @@
+"""Classifier metrics of the top-tagging literature and their aggregation over seeds.
+
+Conventions
+-----------
+- Labels: 1 = signal, 0 = background.  Scores: larger = more signal-like.
+- ``eps_S`` (signal efficiency) is the true-positive rate, ``eps_B`` (background
+  efficiency, mistag rate) the false-positive rate of a cut on the score.
+- Background rejection at a working point is ``1 / eps_B(eps_S)``, with ``eps_B(eps_S)``
+  **linearly interpolated** between the points of the full (non-thinned) ROC curve.  Where
+  several points share the same ``eps_S`` the smallest ``eps_B`` is used (the best cut that
+  reaches that efficiency).  A rejection is ``inf`` when ``eps_B = 0``.
+- Accuracy thresholds **probabilities** at 0.5 (pass ``sigmoid(logit)``, not logits).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_curve as _sk_roc_curve
+
+#: signal efficiencies at which :func:`summarize` reports the background rejection
+WORKING_POINTS = (0.3, 0.5)
+
+
+def roc_curve(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Full ROC curve ``(eps_B, eps_S, thresholds)``, i.e. sklearn's ``(fpr, tpr, thr)``."""
+    return _sk_roc_curve(y_true, scores, drop_intermediate=False)
+
+
+def auc(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve."""
+    return float(roc_auc_score(y_true, scores))
+
+
+def accuracy(y_true: np.ndarray, probs: np.ndarray, threshold: float = 0.5) -> float:
+    """Fraction of correct decisions ``prob >= threshold`` -> signal."""
+    return float(np.mean((np.asarray(probs) >= threshold) == (np.asarray(y_true) == 1)))
+
+
+def background_efficiency(y_true: np.ndarray, scores: np.ndarray, eps_s: float) -> float:
+    """``eps_B`` at signal efficiency ``eps_s`` (interpolated, see the module notes)."""
+    fpr, tpr, _ = roc_curve(y_true, scores)
+    tpr_unique, first = np.unique(tpr, return_index=True)  # first = smallest fpr (fpr ascends)
+    return float(np.interp(eps_s, tpr_unique, fpr[first]))
+
+
+def background_rejection(y_true: np.ndarray, scores: np.ndarray, eps_s: float) -> float:
+    """``1 / eps_B`` at signal efficiency ``eps_s`` (``inf`` if no background passes)."""
+    eps_b = background_efficiency(y_true, scores, eps_s)
+    return 1.0 / eps_b if eps_b > 0 else float("inf")
+
+
+def summarize(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+    """``auc``, ``accuracy`` and ``rejection_<eps_S>`` for :data:`WORKING_POINTS`."""
+    out = {"auc": auc(y_true, probs), "accuracy": accuracy(y_true, probs)}
+    for eps_s in WORKING_POINTS:
+        out[f"rejection_{eps_s}"] = background_rejection(y_true, probs, eps_s)
+    return out
+
+
+def aggregate(results: Sequence[dict[str, float]]) -> dict[str, tuple[float, float]]:
+    """``{metric: (mean, std)}`` over runs (e.g. training seeds).
+
+    ``std`` is the sample standard deviation (``ddof=1``); it is ``nan`` for a single run.
+    """
+    if not results:
+        raise ValueError("aggregate needs at least one result")
+    out = {}
+    for key in results[0]:
+        values = np.array([r[key] for r in results], dtype=float)
+        std = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+        out[key] = (float(values.mean()), std)
+    return out
+
+
+def format_mean_std(mean: float, std: float, decimals: int = 3) -> str:
+    """``'0.945 ± 0.003'``; just the mean when ``std`` is ``nan`` (one run)."""
+    if np.isnan(std):
+        return f"{mean:.{decimals}f}"
+    return f"{mean:.{decimals}f} ± {std:.{decimals}f}"

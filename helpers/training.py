@@ -1,0 +1,240 @@
+"""Training of binary classifiers (one logit per example) with early stopping and a cache.
+
+:func:`train_classifier` trains any ``nn.Module`` whose output is one logit per row;
+:func:`train_cached` wraps it with a config-hash cache so that the book never retrains a
+model whose architecture, hyper-parameters, seed and training data are unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .cache import atomic_path, cached_path
+from .config import resolve_device
+from .progress import progress
+
+#: keys :func:`train_cached` requires in its ``config`` (passed on to :func:`train_classifier`)
+TRAIN_KEYS = ("lr", "batch_size", "max_epochs", "patience", "seed")
+
+ArrayLike = np.ndarray | torch.Tensor
+
+
+@dataclass
+class TrainHistory:
+    """What happened during training (losses are mean BCE per example)."""
+
+    train_loss: list[float]
+    val_loss: list[float]
+    #: epoch (0-based) with the lowest validation loss; its weights are the returned ones
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    time_s: float
+    #: training examples processed per second (all epochs, validation time included)
+    jets_per_s: float
+    device: str
+    #: True when the model was loaded by :func:`train_cached` instead of trained
+    from_cache: bool = False
+
+
+def _as_tensor(a: ArrayLike, dtype: torch.dtype, device: str) -> torch.Tensor:
+    return torch.as_tensor(a).to(device, dtype)
+
+
+def _logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return model(x).reshape(len(x))
+
+
+@torch.no_grad()
+def _mean_loss(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 16384) -> float:
+    """Mean BCE-with-logits loss over ``X`` in eval mode."""
+    model.eval()
+    total = sum(
+        nn.functional.binary_cross_entropy_with_logits(
+            _logits(model, X[i : i + batch_size]), y[i : i + batch_size], reduction="sum"
+        ).item()
+        for i in range(0, len(X), batch_size)
+    )
+    return total / len(X)
+
+
+def _train_epoch(
+    model: nn.Module,
+    opt: torch.optim.Optimizer,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    gen: torch.Generator,
+) -> float:
+    """One pass over shuffled mini-batches; returns the mean training loss."""
+    model.train()
+    order = torch.randperm(len(X), generator=gen).to(X.device)
+    total = torch.zeros((), device=X.device)  # summed on the device: no sync per batch
+    for i in range(0, len(X), batch_size):
+        idx = order[i : i + batch_size]
+        loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.detach() * len(idx)
+    return total.item() / len(X)
+
+
+def train_classifier(
+    model: nn.Module,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_val: ArrayLike,
+    y_val: ArrayLike,
+    *,
+    lr: float = 1e-3,
+    batch_size: int = 96,
+    max_epochs: int = 40,
+    patience: int = 5,
+    seed: int = 0,
+    device: str = "auto",
+    desc: str = "training",
+) -> tuple[nn.Module, TrainHistory]:
+    """Adam + BCE-with-logits training with early stopping on the validation loss.
+
+    Training stops after ``patience`` epochs without improvement of the validation loss and
+    the weights of the best epoch are restored.  ``seed`` seeds torch and the shuffling
+    generator; the weight initialisation is the caller's (see :func:`train_cached`).
+    The model is returned in eval mode on the resolved device.
+    """
+    device = resolve_device(device)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model.to(device)
+    Xt, yt = _as_tensor(X_train, torch.float32, device), _as_tensor(y_train, torch.float32, device)
+    Xv, yv = _as_tensor(X_val, torch.float32, device), _as_tensor(y_val, torch.float32, device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+
+    train_loss: list[float] = []
+    val_loss: list[float] = []
+    best_state, best_epoch, wait = None, 0, 0
+    start = time.perf_counter()
+    bar = progress(range(max_epochs), desc=desc, leave=False)
+    for epoch in bar:
+        train_loss.append(_train_epoch(model, opt, Xt, yt, batch_size, gen))
+        val_loss.append(_mean_loss(model, Xv, yv))
+        bar.set_postfix(train=f"{train_loss[-1]:.4f}", val=f"{val_loss[-1]:.4f}")
+        if best_state is None or val_loss[-1] < val_loss[best_epoch]:
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_epoch, wait = epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                break
+    bar.close()
+    elapsed = time.perf_counter() - start
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    epochs_run = len(train_loss)
+    history = TrainHistory(
+        train_loss=train_loss,
+        val_loss=val_loss,
+        best_epoch=best_epoch,
+        epochs_run=epochs_run,
+        stopped_early=epochs_run < max_epochs,
+        time_s=elapsed,
+        jets_per_s=epochs_run * len(Xt) / elapsed if elapsed > 0 else float("inf"),
+        device=device,
+    )
+    return model, history
+
+
+def array_fingerprint(*arrays: ArrayLike) -> str:
+    """SHA-256 over dtype, shape and bytes of the arrays (a training-data cache key)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.data)
+    return h.hexdigest()[:16]
+
+
+def _architecture_key(model: nn.Module) -> dict:
+    """Class name and parameter shapes: guards the cache against a forgotten architecture key."""
+    shapes = {k: list(v.shape) for k, v in model.state_dict().items()}
+    return {"class": type(model).__name__, "shapes": shapes}
+
+
+def _load_cached(path, model: nn.Module) -> tuple[nn.Module, TrainHistory] | None:
+    """A copy of ``model`` with the cached weights, and the history; ``None`` (with a warning)
+    if the file is missing, corrupt or does not match.  ``model`` itself is never modified."""
+    if not path.exists():
+        return None
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        loaded = copy.deepcopy(model)
+        loaded.load_state_dict(payload["state_dict"])
+        history = TrainHistory(**payload["history"])
+    except Exception as err:  # any unreadable/incompatible file means: retrain
+        warnings.warn(f"ignoring unreadable model cache {path} ({type(err).__name__}: {err}); retraining")
+        return None
+    history.from_cache = True
+    return loaded, history
+
+
+def train_cached(
+    model_factory: Callable[[], nn.Module],
+    config: dict,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_val: ArrayLike,
+    y_val: ArrayLike,
+    *,
+    name: str = "model",
+    data_key: str | None = None,
+    device: str = "auto",
+) -> tuple[nn.Module, TrainHistory]:
+    """Train (or load) ``model_factory()`` under a cache key of everything that fixes the result.
+
+    ``config`` must hold the :data:`TRAIN_KEYS` (``lr, batch_size, max_epochs, patience,
+    seed``) and should describe the architecture (e.g. ``TopoDNN().config()``); any extra
+    JSON-serialisable entries also enter the key.  The key further contains the model's class
+    and parameter shapes and a data fingerprint: ``data_key`` if given (e.g. the data cache's
+    key), else a hash of the four arrays.  The device is *not* part of the key: a model trained
+    on a GPU is reused on a CPU.  The weights are initialised after ``torch.manual_seed(seed)``.
+    A corrupt or partial file is never reused: it triggers a warning and retraining.
+    """
+    missing = [k for k in TRAIN_KEYS if k not in config]
+    if missing:
+        raise KeyError(f"config lacks training keys {missing}")
+    device = resolve_device(device)
+    torch.manual_seed(config["seed"])
+    model = model_factory()
+    key = {
+        "config": config,
+        "model": _architecture_key(model),
+        "data": data_key or array_fingerprint(X_train, y_train, X_val, y_val),
+    }
+    path = cached_path("models", name, key, ".pt")
+    cached = _load_cached(path, model)
+    if cached is not None:
+        return cached[0].to(device).eval(), cached[1]
+    model, history = train_classifier(
+        model, X_train, y_train, X_val, y_val, device=device, desc=name,
+        **{k: config[k] for k in TRAIN_KEYS},
+    )
+    payload = {
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "history": dataclasses.asdict(history),
+        "key": json.dumps(key, sort_keys=True, default=str),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+    return model, history

@@ -1,0 +1,32 @@
+"""Attribution methods for jet taggers.
+
+Every method explains a scalar model output per jet.  For torch models this is the
+**pre-sigmoid logit** by default (see :func:`helpers.models.as_scorer`); any numpy callable
+``f(X) -> (N,)`` works for the model-agnostic methods.  Sign convention everywhere: a
+positive attribution pushes the output up, i.e. towards the signal class.
+
+- :mod:`.occlusion`    -- Delta-AUC occlusion (global, one number per feature)
+- :mod:`.differential` -- differential relevance and MAD relevance (forward passes only)
+- :mod:`.shap_kernel`  -- KernelSHAP via the ``shap`` package
+- :mod:`.lrp`          -- layer-wise relevance propagation for ReLU MLPs (epsilon, gamma, z+)
+- :mod:`.exact`        -- exact Shapley values by enumeration and linear-model closed forms
+"""
+
+from .differential import differential_relevance, mad_relevance
+from .exact import exact_shapley
+from .lrp import Rule, lrp, mean_behaviour_relevance
+from .occlusion import delta_auc
+from .shap_kernel import kernel_shap, mean_abs_shap_per_class, sample_background
+
+__all__ = [
+    "Rule",
+    "delta_auc",
+    "differential_relevance",
+    "exact_shapley",
+    "kernel_shap",
+    "lrp",
+    "mad_relevance",
+    "mean_abs_shap_per_class",
+    "mean_behaviour_relevance",
+    "sample_background",
+]

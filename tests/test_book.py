@@ -1,0 +1,381 @@
+"""The book pipeline (helpers.book): execution, error reporting, rendering, and the
+rendered pages in a real headless browser.
+
+The slow tests build the whole book once on the ``ci`` profile into a temporary folder
+(``JETBOOK_TEST_BUILD_DIR`` keeps it somewhere instead).  Generated data are cached in
+``$JETBOOK_CACHE`` (default: the repository's ``.cache``), so repeated runs reuse them.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import nbformat
+import pytest
+
+from conftest import CHROMEDRIVER, CHROMIUM, ROOT, skip_or_fail
+from helpers import book
+
+CHAPTERS = book.discover_chapters(ROOT)
+CHAPTER_IDS = [c.name for c in CHAPTERS]
+BUILD_TIMEOUT = float(os.environ.get("JETBOOK_TEST_TIMEOUT", 3600))
+PARAMETER_DEFAULTS = {
+    "profile": "standard", "device": "auto", "seed": 0, "data_source": "generated", "data_dir": "",
+}
+
+
+# --------------------------------------------------------------------------- fast tests
+
+
+def test_chapters_come_from_the_toc():
+    assert CHAPTERS, "_toc.yml lists no notebooks/ chapter"
+    assert CHAPTERS[0].name == "00_jets"
+    for chapter in CHAPTERS:
+        assert chapter.source.is_file()
+        assert chapter.source.parent == ROOT / "notebooks"
+    assert len(set(CHAPTER_IDS)) == len(CHAPTER_IDS)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_chapter_parameters_cell(chapter):
+    """First code cell is tagged `parameters` and defines the book-wide parameters."""
+    import jupytext
+
+    nb = jupytext.read(chapter.source)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code, f"{chapter.source} has no code cell"
+    first = code[0]
+    assert "parameters" in first.metadata.get("tags", []), (
+        f"{chapter.source}: the first code cell must be tagged parameters"
+    )
+    values = {}
+    for node in ast.parse(first.source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    values[target.id] = ast.literal_eval(node.value)
+    for name, default in PARAMETER_DEFAULTS.items():
+        assert name in values, f"{chapter.source}: parameters cell does not define {name}"
+        assert values[name] == default, f"{chapter.source}: {name} = {values[name]!r}, expected {default!r}"
+
+
+def test_select_chapters():
+    assert book.select_chapters(CHAPTERS, None) == CHAPTERS
+    assert [c.name for c in book.select_chapters(CHAPTERS, ["00_jets"])] == ["00_jets"]
+    assert [c.name for c in book.select_chapters(CHAPTERS, ["notebooks/00_jets.py"])] == ["00_jets"]
+    with pytest.raises(book.BookError, match="unknown chapter.*99_nope"):
+        book.select_chapters(CHAPTERS, ["99_nope"])
+
+
+def test_filter_toc_drops_missing_chapters_and_empty_parts():
+    toc = {"format": "jb-book", "root": "book/intro", "parts": [
+        {"caption": "A", "chapters": [{"file": "book/running"}]},
+        {"caption": "B", "chapters": [{"file": "notebooks/00_x"}, {"file": "notebooks/01_y"}]},
+        {"caption": "C", "chapters": [{"file": "notebooks/02_z"}]},
+    ]}
+    out = book._filter_toc(toc, {"notebooks/01_y"})
+    assert book.toc_entries(out) == ["book/intro", "book/running", "notebooks/01_y"]
+    assert [p["caption"] for p in out["parts"]] == ["A", "B"]
+
+
+def test_cli_rejects_unknown_chapter(capsys):
+    assert book.main(["execute", "--profile", "ci", "--chapters", "99_nope"]) == 1
+    assert "unknown chapter" in capsys.readouterr().err
+
+
+def test_cell_timeout():
+    assert book.cell_timeout("ci") == book.DEFAULT_CELL_TIMEOUT["ci"]
+    assert book.cell_timeout("full", 12) == 12
+    with pytest.raises(book.BookError):
+        book.cell_timeout("ci", 0)
+
+
+def test_cited_keys_exist_in_bibliography():
+    """Every {cite}`key` in the prose and the chapters has an entry in book/references.bib."""
+    import re
+
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.M))
+    used: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "book").glob("*.md")) + [c.source for c in CHAPTERS]:
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", path.read_text()):
+            for key in group.split(","):
+                used.setdefault(key.strip(), set()).add(path.relative_to(ROOT).as_posix())
+    missing = {k: sorted(v) for k, v in used.items() if k not in keys}
+    assert not missing, f"cited but not in book/references.bib: {missing}"
+
+
+def test_run_options_validation(tmp_path):
+    with pytest.raises(book.BookError, match="needs --data-dir"):
+        book.RunOptions(profile="ci", device="cpu", data_source="benchmark").validate()
+    with pytest.raises(book.BookError, match="not a directory"):
+        book.RunOptions(profile="ci", device="cpu", data_source="benchmark",
+                        data_dir=str(tmp_path / "nope")).validate()
+    opts = book.RunOptions(profile="ci", device="cpu", data_source="benchmark", data_dir=str(tmp_path))
+    opts.validate()
+    assert opts.parameters()["data_dir"] == str(tmp_path.resolve())
+
+
+FAILING_NOTEBOOK = '''\
+# %% [markdown]
+# # A notebook that fails
+
+# %% tags=["parameters"]
+profile = "standard"
+device = "auto"
+seed = 0
+data_source = "generated"
+data_dir = ""
+
+# %%
+import os
+import pathlib
+print("PROGRESS", os.environ.get("JETBOOK_PROGRESS"))
+print("CWD", pathlib.Path.cwd())
+print("PROFILE", profile, seed)
+
+# %%
+x = 1
+raise ValueError("deliberate failure 1234")
+
+# %%
+print("never reached")
+'''
+
+
+def test_failing_cell_names_notebook_and_cell(tmp_path):
+    """A raising cell stops execution with a message naming the notebook and the cell."""
+    source = tmp_path / "99_failing.py"
+    source.write_text(FAILING_NOTEBOOK)
+    output = tmp_path / "out" / "99_failing.ipynb"
+    with pytest.raises(book.ChapterExecutionError) as info:
+        book.execute_notebook(source, output, {"profile": "ci", "seed": 7}, timeout=120,
+                              name="99_failing.py")
+    err = info.value
+    message = str(err)
+    assert "99_failing.py" in message
+    assert f"cell {err.cell_index}" in message
+    assert err.ename == "ValueError" and "deliberate failure 1234" in message
+    assert 'raise ValueError("deliberate failure 1234")' in message  # the cell's source
+    line = FAILING_NOTEBOOK.splitlines().index("x = 1") + 1
+    assert f"99_failing.py:{line}" in message  # where to look in the .py source
+    # the partially executed notebook is kept, with the failing cell at cell_index
+    nb = nbformat.read(output, as_version=4)
+    failed = nb.cells[err.cell_index]
+    assert "deliberate failure" in failed.source
+    assert any(o.get("output_type") == "error" for o in failed.outputs)
+    # earlier cells ran with the injected parameters, in the repo root, progress bars off
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "PROGRESS 0" in text
+    assert f"CWD {ROOT}" in text
+    assert "PROFILE ci 7" in text
+    assert book.notebook_errors(output)
+
+
+def test_cell_timeout_names_the_cell(tmp_path):
+    source = tmp_path / "98_slow.py"
+    source.write_text('# %% tags=["parameters"]\nprofile = "standard"\n\n'
+                      '# %%\nimport time\ntime.sleep(60)\n')
+    with pytest.raises(book.ChapterExecutionError) as info:
+        book.execute_notebook(source, tmp_path / "out.ipynb", {"profile": "ci"}, timeout=2)
+    message = str(info.value)
+    assert "98_slow.py" in message and "time.sleep(60)" in message
+    assert "98_slow.py:5" in message and "timed out" in message
+
+
+def test_jupyter_book_failure_fails_render(tmp_path):
+    """A jupyter-book (Sphinx) error makes rendering fail, with the log's tail."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "_config.yml").write_text(
+        "title: broken\nsphinx:\n  extra_extensions:\n    - no_such_sphinx_extension_xyz\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\n")
+    paths = book.BuildPaths(tmp_path / "_build" / "ci")
+    with pytest.raises(book.BookError, match="jupyter-book build failed"):
+        book.render_book([], paths, root=tmp_path)
+
+
+# --------------------------------------------------------------------------- full ci build
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory):
+    """Build the whole book once (execute + render) on the ci profile."""
+    build_dir = os.environ.get("JETBOOK_TEST_BUILD_DIR") or tmp_path_factory.mktemp("book")
+    cmd = [sys.executable, "-m", "helpers.book", "build", "--profile", "ci",
+           "--build-dir", str(build_dir)]
+    source_files = sorted(p.name for p in (ROOT / "notebooks").iterdir())
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    except subprocess.TimeoutExpired as err:
+        pytest.fail(f"book build did not finish in {BUILD_TIMEOUT:.0f} s:\n{err.stdout}\n{err.stderr}")
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        pytest.fail(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n"
+                    f"{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
+    print(f"\nci book build: {elapsed:.1f} s\n{proc.stdout}")
+    assert sorted(p.name for p in (ROOT / "notebooks").iterdir()) == source_files, \
+        "the build wrote into notebooks/ (it must only write to the build folder)"
+    return book.build_paths("ci", build_dir), proc.stdout
+
+
+@pytest.mark.slow
+def test_build_executes_and_renders_every_chapter(built_book):
+    paths, stdout = built_book
+    assert (paths.html / "index.html").is_file()
+    assert f"book: {paths.html / 'index.html'}" in stdout
+    timings = json.loads(paths.timings.read_text())
+    for chapter in CHAPTERS:
+        executed = paths.executed(chapter)
+        assert executed.is_file(), f"no executed notebook for {chapter.name}"
+        assert book.notebook_errors(executed) == [], f"error outputs in {executed}"
+        nb = nbformat.read(executed, as_version=4)
+        params = nb.metadata["papermill"]["parameters"]
+        assert params["profile"] == "ci" and params["data_source"] == "generated"
+        assert any(o.get("output_type") in ("display_data", "execute_result")
+                   and "image/png" in o.get("data", {})
+                   for c in nb.cells for o in c.get("outputs", [])), f"{chapter.name}: no figure"
+        assert paths.page(chapter).is_file(), f"no HTML page for {chapter.name}"
+        assert chapter.name in timings["chapters"]
+        assert f"{chapter.name}: executed in" in stdout
+    for page in ("book/intro", "book/running", "book/data", "book/references"):
+        assert (paths.html / f"{page}.html").is_file()
+
+
+# --------------------------------------------------------------------------- browser
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test log clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    """Headless Chromium driven by the system chromedriver (selenium-manager never runs)."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        skip_or_fail(f"{CHROMIUM} or {CHROMEDRIVER} not installed "
+                     "(apt-get install chromium chromium-driver, or run `make test`)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--window-size=1280,1024"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    drv = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    """The rendered HTML served over http on 127.0.0.1 (free port)."""
+    paths, _ = built_book
+    handler = functools.partial(_QuietHandler, directory=str(paths.html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _open(driver, url):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _images_loaded(driver) -> list[dict]:
+    """Scroll every image into view, wait for it, return the ones that did not load."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    script_state = """
+        return Array.from(document.images).map(i => ({
+            src: i.currentSrc || i.src, complete: i.complete, width: i.naturalWidth}));"""
+    driver.execute_script("Array.from(document.images).forEach(i => i.scrollIntoView());")
+    try:
+        WebDriverWait(driver, 20).until(
+            lambda d: all(i["complete"] for i in d.execute_script(script_state)))
+    except TimeoutException:
+        pass
+    return [i for i in driver.execute_script(script_state) if not (i["complete"] and i["width"] > 0)]
+
+
+def _assert_no_error_output(driver, where):
+    n_tracebacks = driver.execute_script(
+        "return document.querySelectorAll('.output.traceback, .traceback, .output.error, "
+        "div.cell_output .ansi-red-fg').length;")
+    assert n_tracebacks == 0, f"{where}: {n_tracebacks} error output(s)"
+    text = driver.execute_script("return document.body.innerText;")
+    assert "Traceback (most recent call last)" not in text, f"{where}: traceback in page"
+    assert "An Exception was encountered" not in text, f"{where}: papermill error cell"
+
+
+@pytest.mark.slow
+def test_index_page_and_navigation(driver, server):
+    _open(driver, f"{server}/index.html")  # redirects to the root page
+    assert driver.current_url.endswith("/book/intro.html")
+    assert "How deep jet taggers think" in driver.title
+    h1 = driver.execute_script("return document.querySelector('article h1, main h1')?.textContent")
+    assert h1 and "How deep jet taggers think" in h1
+    hrefs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('nav a[href], .bd-sidebar a[href]'))"
+        ".map(a => a.href);")
+    for chapter in CHAPTERS:
+        target = f"{server}/{chapter.toc_file}.html"
+        assert target in hrefs, f"navigation has no link to {chapter.name} ({target})"
+    for page in ("book/running", "book/data", "book/references"):
+        assert f"{server}/{page}.html" in hrefs
+    _assert_no_error_output(driver, "index")
+    assert not _images_loaded(driver)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_chapter_page_in_browser(driver, server, chapter):
+    url = f"{server}/{chapter.toc_file}.html"
+    _open(driver, url)
+    assert driver.current_url == url
+    h1 = driver.execute_script("return document.querySelector('article h1, main h1')?.textContent")
+    assert h1 and h1.strip(" #\n¶"), f"{url}: no h1"
+    assert h1.strip(" #\n¶") in driver.title, f"{url}: title {driver.title!r} vs h1 {h1!r}"
+    n_figures = driver.execute_script(
+        "return document.querySelectorAll('.cell_output img, .output img, figure img').length;")
+    assert n_figures >= 1, f"{url}: no figure image"
+    broken = _images_loaded(driver)
+    assert not broken, f"{url}: images that did not load: {broken}"
+    _assert_no_error_output(driver, url)
+
+
+@pytest.mark.slow
+def test_prose_pages_in_browser(driver, server):
+    for page in ("book/running", "book/data", "book/references"):
+        _open(driver, f"{server}/{page}.html")
+        h1 = driver.execute_script("return document.querySelector('article h1, main h1')?.textContent")
+        assert h1, f"{page}: no h1"
+        _assert_no_error_output(driver, page)
+        assert not _images_loaded(driver)
+    # every bibliography entry rendered (references.md cites :all:)
+    n_refs = driver.execute_script(
+        "return document.querySelectorAll('.citation, div.citation, dl.citation > dt').length;")
+    n_bib = (ROOT / "book" / "references.bib").read_text().count("\n@")
+    assert n_refs >= n_bib, f"references page shows {n_refs} entries, references.bib has {n_bib}"

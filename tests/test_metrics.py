@@ -1,0 +1,77 @@
+"""Metrics on cases with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers.metrics import (
+    accuracy,
+    aggregate,
+    auc,
+    background_efficiency,
+    background_rejection,
+    format_mean_std,
+    roc_curve,
+    summarize,
+)
+
+
+def test_perfect_classifier():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    s = summarize(y, p)
+    assert s["auc"] == 1.0 and s["accuracy"] == 1.0
+    assert s["rejection_0.3"] == math.inf and s["rejection_0.5"] == math.inf
+    assert set(s) == {"auc", "accuracy", "rejection_0.3", "rejection_0.5"}
+
+
+def test_random_classifier_has_auc_half_and_rejection_one_over_eps():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200_000)
+    p = rng.uniform(size=len(y))
+    assert auc(y, p) == pytest.approx(0.5, abs=0.005)
+    assert accuracy(y, p) == pytest.approx(0.5, abs=0.005)
+    assert background_rejection(y, p, 0.3) == pytest.approx(1 / 0.3, rel=0.03)
+    assert background_rejection(y, p, 0.5) == pytest.approx(2.0, rel=0.03)
+
+
+def test_hand_made_roc():
+    # signal scores 4, 3, 1; background scores 2, 0
+    y = np.array([1, 1, 0, 1, 0])
+    s = np.array([4.0, 3.0, 2.0, 1.0, 0.0])
+    fpr, tpr, _ = roc_curve(y, s)
+    np.testing.assert_allclose(tpr, [0, 1 / 3, 2 / 3, 2 / 3, 1, 1])
+    np.testing.assert_allclose(fpr, [0, 0, 0, 0.5, 0.5, 1])
+    # pairs (sig, bkg) ranked correctly: (4,2) (4,0) (3,2) (3,0) (1,0) -> 5 of 6
+    assert auc(y, s) == pytest.approx(5 / 6)
+    # eps_S up to 2/3 is reached without background
+    assert background_efficiency(y, s, 0.5) == 0.0
+    # between (2/3, 0) [smallest eps_B at eps_S = 2/3] and (1, 0.5): linear interpolation
+    assert background_efficiency(y, s, 5 / 6) == pytest.approx(0.25)
+    assert background_rejection(y, s, 5 / 6) == pytest.approx(4.0)
+
+
+def test_accuracy_threshold():
+    y = np.array([1, 1, 0, 0])
+    p = np.array([0.5, 0.4, 0.6, 0.1])
+    assert accuracy(y, p) == 0.5  # 0.5 itself counts as signal
+    assert accuracy(y, p, threshold=0.35) == 0.75
+    assert accuracy(y, p, threshold=0.65) == 0.5
+    assert accuracy(y, np.array([0.9, 0.6, 0.2, 0.1])) == 1.0
+
+
+def test_aggregate_and_format():
+    runs = [{"auc": 0.94, "acc": 0.9}, {"auc": 0.95, "acc": 0.9}, {"auc": 0.96, "acc": 0.9}]
+    agg = aggregate(runs)
+    assert agg["auc"][0] == pytest.approx(0.95)
+    assert agg["auc"][1] == pytest.approx(0.01)  # sample std (ddof = 1)
+    assert agg["acc"] == (pytest.approx(0.9), pytest.approx(0.0))
+    assert format_mean_std(*agg["auc"]) == "0.950 ± 0.010"
+    single = aggregate(runs[:1])
+    assert math.isnan(single["auc"][1])
+    assert format_mean_std(*single["auc"], decimals=2) == "0.94"
+    with pytest.raises(ValueError):
+        aggregate([])

@@ -14,7 +14,7 @@ import json
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
@@ -26,8 +26,52 @@ from .progress import progress
 
 #: keys :func:`train_cached` requires in its ``config`` (passed on to :func:`train_classifier`)
 TRAIN_KEYS = ("lr", "batch_size", "max_epochs", "patience", "seed")
+#: keys passed on to :func:`train_classifier` when present
+OPTIONAL_TRAIN_KEYS = ("lr_milestones", "lr_gamma")
 
 ArrayLike = np.ndarray | torch.Tensor
+
+
+class Inputs(Protocol):
+    """Model inputs that are not one array: packed particles, trees, ...
+
+    ``batch(idx)`` returns what the model's ``forward`` takes for the examples ``idx``
+    (a 1-d ``torch.long`` tensor on the CPU); ``to(device)`` moves the data.
+    """
+
+    def __len__(self) -> int: ...
+
+    def batch(self, idx: torch.Tensor) -> Any: ...
+
+    def to(self, device: str) -> "Inputs": ...
+
+    def fingerprint(self) -> str: ...
+
+
+class TensorInputs:
+    """Rows of one tensor as :class:`Inputs`."""
+
+    def __init__(self, X: torch.Tensor) -> None:
+        self.X = X
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def batch(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.X[idx.to(self.X.device)]
+
+    def to(self, device: str) -> "TensorInputs":
+        return TensorInputs(self.X.to(device))
+
+    def fingerprint(self) -> str:
+        return array_fingerprint(self.X)
+
+
+def as_inputs(X: "ArrayLike | Inputs", device: str) -> Inputs:
+    """Arrays become :class:`TensorInputs` (float32); :class:`Inputs` are moved to ``device``."""
+    if hasattr(X, "batch"):
+        return X.to(device)
+    return TensorInputs(_as_tensor(X, torch.float32, device))
 
 
 @dataclass
@@ -52,50 +96,50 @@ def _as_tensor(a: ArrayLike, dtype: torch.dtype, device: str) -> torch.Tensor:
     return torch.as_tensor(a).to(device, dtype)
 
 
-def _logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    return model(x).reshape(len(x))
+def _logits(model: nn.Module, X: Inputs, idx: torch.Tensor) -> torch.Tensor:
+    return model(X.batch(idx)).reshape(len(idx))
 
 
 @torch.no_grad()
-def _mean_loss(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 16384) -> float:
+def _mean_loss(model: nn.Module, X: Inputs, y: torch.Tensor, batch_size: int = 4096) -> float:
     """Mean BCE-with-logits loss over ``X`` in eval mode."""
     model.eval()
-    total = sum(
-        nn.functional.binary_cross_entropy_with_logits(
-            _logits(model, X[i : i + batch_size]), y[i : i + batch_size], reduction="sum"
-        ).item()
-        for i in range(0, len(X), batch_size)
-    )
-    return total / len(X)
+    total = 0.0
+    for i in range(0, len(y), batch_size):
+        idx = torch.arange(i, min(i + batch_size, len(y)))
+        total += nn.functional.binary_cross_entropy_with_logits(
+            _logits(model, X, idx), y[idx.to(y.device)], reduction="sum").item()
+    return total / len(y)
 
 
 def _train_epoch(
     model: nn.Module,
     opt: torch.optim.Optimizer,
-    X: torch.Tensor,
+    X: Inputs,
     y: torch.Tensor,
     batch_size: int,
     gen: torch.Generator,
 ) -> float:
     """One pass over shuffled mini-batches; returns the mean training loss."""
     model.train()
-    order = torch.randperm(len(X), generator=gen).to(X.device)
-    total = torch.zeros((), device=X.device)  # summed on the device: no sync per batch
-    for i in range(0, len(X), batch_size):
+    order = torch.randperm(len(y), generator=gen)
+    total = torch.zeros((), device=y.device)  # summed on the device: no sync per batch
+    for i in range(0, len(y), batch_size):
         idx = order[i : i + batch_size]
-        loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X[idx]), y[idx])
+        loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X, idx),
+                                                              y[idx.to(y.device)])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         total += loss.detach() * len(idx)
-    return total.item() / len(X)
+    return total.item() / len(y)
 
 
 def train_classifier(
     model: nn.Module,
-    X_train: ArrayLike,
+    X_train: "ArrayLike | Inputs",
     y_train: ArrayLike,
-    X_val: ArrayLike,
+    X_val: "ArrayLike | Inputs",
     y_val: ArrayLike,
     *,
     lr: float = 1e-3,
@@ -103,23 +147,29 @@ def train_classifier(
     max_epochs: int = 40,
     patience: int = 5,
     seed: int = 0,
+    lr_milestones: tuple[int, ...] = (),
+    lr_gamma: float = 0.1,
     device: str = "auto",
     desc: str = "training",
 ) -> tuple[nn.Module, TrainHistory]:
     """Adam + BCE-with-logits training with early stopping on the validation loss.
 
+    ``X_train``/``X_val`` are arrays (rows = examples) or :class:`Inputs` (packed
+    particles, trees, ...) whose ``batch(idx)`` the model's ``forward`` accepts.
     Training stops after ``patience`` epochs without improvement of the validation loss and
-    the weights of the best epoch are restored.  ``seed`` seeds torch and the shuffling
-    generator; the weight initialisation is the caller's (see :func:`train_cached`).
-    The model is returned in eval mode on the resolved device.
+    the weights of the best epoch are restored.  The learning rate is multiplied by
+    ``lr_gamma`` at each epoch in ``lr_milestones`` (step decay).  ``seed`` seeds torch and
+    the shuffling generator; the weight initialisation is the caller's (see
+    :func:`train_cached`).  The model is returned in eval mode on the resolved device.
     """
     device = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model.to(device)
-    Xt, yt = _as_tensor(X_train, torch.float32, device), _as_tensor(y_train, torch.float32, device)
-    Xv, yv = _as_tensor(X_val, torch.float32, device), _as_tensor(y_val, torch.float32, device)
+    Xt, yt = as_inputs(X_train, device), _as_tensor(y_train, torch.float32, device)
+    Xv, yv = as_inputs(X_val, device), _as_tensor(y_val, torch.float32, device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, list(lr_milestones), lr_gamma)
 
     train_loss: list[float] = []
     val_loss: list[float] = []
@@ -128,6 +178,7 @@ def train_classifier(
     bar = progress(range(max_epochs), desc=desc, leave=False)
     for epoch in bar:
         train_loss.append(_train_epoch(model, opt, Xt, yt, batch_size, gen))
+        sched.step()
         val_loss.append(_mean_loss(model, Xv, yv))
         bar.set_postfix(train=f"{train_loss[-1]:.4f}", val=f"{val_loss[-1]:.4f}")
         if best_state is None or val_loss[-1] < val_loss[best_epoch]:
@@ -150,7 +201,7 @@ def train_classifier(
         epochs_run=epochs_run,
         stopped_early=epochs_run < max_epochs,
         time_s=elapsed,
-        jets_per_s=epochs_run * len(Xt) / elapsed if elapsed > 0 else float("inf"),
+        jets_per_s=epochs_run * len(yt) / elapsed if elapsed > 0 else float("inf"),
         device=device,
     )
     return model, history
@@ -160,6 +211,9 @@ def array_fingerprint(*arrays: ArrayLike) -> str:
     """SHA-256 over dtype, shape and bytes of the arrays (a training-data cache key)."""
     h = hashlib.sha256()
     for a in arrays:
+        if hasattr(a, "fingerprint"):  # Inputs
+            h.update(a.fingerprint().encode())
+            continue
         a = np.ascontiguousarray(a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else a)
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(a.data)
@@ -228,7 +282,7 @@ def train_cached(
         return cached[0].to(device).eval(), cached[1]
     model, history = train_classifier(
         model, X_train, y_train, X_val, y_val, device=device, desc=name,
-        **{k: config[k] for k in TRAIN_KEYS},
+        **{k: config[k] for k in TRAIN_KEYS + OPTIONAL_TRAIN_KEYS if k in config},
     )
     payload = {
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},

@@ -43,7 +43,7 @@ import pandas as pd
 from helpers import observables as obs
 from helpers import plotting
 from helpers.config import get_profile
-from helpers.data import PROCESSES, load_task, read_attrs, sample_file, task_files
+from helpers.data import load_task, read_attrs, read_jets, sample_file, task_files
 from helpers.images import average_image
 
 plotting.use_style()
@@ -169,11 +169,8 @@ fig.tight_layout()
 # %%
 other = {}
 if generated:
-    other = {name: sample_file(proc, "train", prof, seed=seed, extra=True,
-                               **({"workers": workers}))
+    other = {name: sample_file(proc, "train", prof, seed=seed, workers=workers)
              for name, proc in (("W", "w"), ("quark", "quark"), ("gluon", "gluon"))}
-    from helpers.data import read_jets
-
     other_jets = {name: read_jets(path) for name, path in other.items()}
     other_kin = {n: obs.jet_kinematics(s) for n, s in other_jets.items()}
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers.data.jets import JetSet
-from helpers.preprocessing import (
+from helpers.preprocessing.topodnn import (
     N_CONSTITUENTS,
     PT_SCALE,
     _flip,

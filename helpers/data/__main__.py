@@ -13,10 +13,10 @@ import argparse
 import json
 import sys
 
-from ..config import PROFILES, get_profile
+from ..config import PROFILES
 from .errors import DataError
-from .processes import PROCESSES, TASKS, get_task
-from .samples import SPLITS, generate_sample
+from .processes import PROCESSES, TASKS
+from .samples import SPLITS, generate_sample, task_files
 from .store import read_attrs
 
 
@@ -55,12 +55,9 @@ def main(argv: list[str] | None = None) -> int:
                                    workers=args.workers, force=args.force)
             print(path)
         elif args.command == "task":
-            prof = get_profile(args.profile)
-            sizes = prof.jets_per_class if args.task == "top_qcd" else prof.jets_per_class_extra
-            for proc in get_task(args.task):
-                for split in SPLITS:
-                    print(generate_sample(proc.name, sizes[split], split, args.seed,
-                                          prof.shard_size, workers=args.workers))
+            for path in task_files(args.task, args.profile, args.seed,
+                                   workers=args.workers).values():
+                print(path)
         else:
             print(json.dumps(read_attrs(args.path), indent=2, default=str))
     except (DataError, PermissionError) as err:

@@ -119,21 +119,27 @@ def generate_sample(process: str, n_jets: int, split: str = "train", seed: int =
     return path
 
 
+#: processes generated at the main (top/QCD) sizes; the chapter-5 tasks reuse their files
+MAIN_PROCESSES = ("top", "qcd")
+
+
 def sample_file(process: str, split: str, profile: Profile | str = "standard", seed: int = 0,
-                extra: bool = False, **kwargs) -> Path:
+                **kwargs) -> Path:
     """File of one process and split at the sizes of ``profile`` (generated if needed).
 
-    ``extra`` selects the sizes of the chapter-5 tasks (W/QCD, quark/gluon).
+    Top and QCD jets are generated at the main sizes (``jets_per_class``), W, quark and
+    gluon jets at ``jets_per_class_extra``; the W/QCD task reads the first jets of the
+    QCD files instead of generating QCD jets again.
     """
     prof = get_profile(profile)
-    sizes = prof.jets_per_class_extra if extra else prof.jets_per_class
+    sizes = prof.jets_per_class if process in MAIN_PROCESSES else prof.jets_per_class_extra
     return generate_sample(process, sizes[split], split, seed, prof.shard_size, **kwargs)
 
 
 def load_sample(process: str, split: str, profile: Profile | str = "standard", seed: int = 0,
-                extra: bool = False, **kwargs) -> JetSet:
-    """Jets of one process and split at the sizes of ``profile`` (generated if needed)."""
-    return read_jets(sample_file(process, split, profile, seed, extra, **kwargs))
+                n_jets: int | None = None, **kwargs) -> JetSet:
+    """The first ``n_jets`` (default: all) jets of one process and split."""
+    return read_jets(sample_file(process, split, profile, seed, **kwargs), 0, n_jets)
 
 
 def get_task_names(task: str) -> tuple[str, str]:
@@ -144,8 +150,7 @@ def get_task_names(task: str) -> tuple[str, str]:
 def task_files(task: str, profile: Profile | str = "standard", seed: int = 0,
                **kwargs) -> dict[tuple[str, str], Path]:
     """``{(process, split): file}`` of a generated task (generating what is missing)."""
-    extra = task != "top_qcd"
-    return {(p, split): sample_file(p, split, profile, seed, extra, **kwargs)
+    return {(p, split): sample_file(p, split, profile, seed, **kwargs)
             for p in get_task_names(task) for split in SPLITS}
 
 
@@ -162,10 +167,15 @@ def load_task(task: str = "top_qcd", profile: Profile | str = "standard", seed: 
         return _load_benchmark(task, prof, data_dir)
     if data_source != "generated":
         raise DataError(f"data_source must be 'generated' or 'benchmark', got {data_source!r}")
-    files = task_files(task, prof, seed, **kwargs)
+    names = get_task_names(task)
     out = {}
     for i, split in enumerate(SPLITS):
-        jets = JetSet.concatenate([read_jets(files[p, split]) for p in get_task_names(task)])
+        n = (prof.jets_per_class if task == "top_qcd" else prof.jets_per_class_extra)[split]
+        parts = [load_sample(p, split, prof, seed, n_jets=n, **kwargs) for p in names]
+        if any(len(part) < n for part in parts):
+            raise DataError(f"task {task!r} needs {n} jets per class in split {split!r}; "
+                            f"the QCD sample of profile {prof.name!r} is smaller")
+        jets = JetSet.concatenate(parts)
         order = np.random.default_rng([seed, i]).permutation(len(jets))
         out[split] = jets.subset(order)
     return out

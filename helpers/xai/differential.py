@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-from ..models import Scorer, as_scorer
+from ..models.common import Scorer, as_scorer
 from ..progress import progress, progress_enabled
 
 #: rows per forward-pass chunk (rows of the occluded batch)

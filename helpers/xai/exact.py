@@ -20,7 +20,7 @@ from math import factorial
 import numpy as np
 from torch import nn
 
-from ..models import Scorer, as_scorer
+from ..models.common import Scorer, as_scorer
 
 #: largest number of features :func:`exact_shapley` accepts
 MAX_FEATURES = 12

@@ -13,7 +13,7 @@ import numpy as np
 from torch import nn
 
 from ..metrics import auc
-from ..models import Scorer, as_scorer
+from ..models.common import Scorer, as_scorer
 from .differential import MAX_ROWS, occluded_outputs
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import shap
 from torch import nn
 
-from ..models import Scorer, as_scorer
+from ..models.common import Scorer, as_scorer
 from ..progress import progress_enabled
 from .differential import mad_relevance
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data.jets import JetSet
+from ..data.jets import JetSet
 
 #: constituents kept per jet
 N_CONSTITUENTS = 30

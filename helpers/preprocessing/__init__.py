@@ -1,0 +1,18 @@
+"""Preprocessing: constituents -> network inputs, one module per architecture.
+
+Every preprocessing function takes **only** constituent four-momenta (a
+:class:`~helpers.data.jets.JetSet`'s ``constituents``), never its truth parton.
+:data:`PREPROCESSORS` lists them all; ``tests/test_leak_guard.py`` perturbs the truth
+four-vectors and checks that every registered preprocessing output is bit-identical.
+Register a new preprocessing here (name -> function of a JetSet returning arrays).
+"""
+
+from .topodnn import (N_CONSTITUENTS, PT_SCALE, constituent_kinematics, topodnn_feature_names,
+                      topodnn_features, wrap_phi)
+
+PREPROCESSORS = {
+    "topodnn": topodnn_features,
+}
+
+__all__ = ["N_CONSTITUENTS", "PT_SCALE", "PREPROCESSORS", "constituent_kinematics",
+           "topodnn_feature_names", "topodnn_features", "wrap_phi"]

@@ -58,9 +58,6 @@ NOTEBOOK_DIR = "notebooks"
 REQUIRED_PARAMETERS = ("profile", "device", "seed", "data_source", "data_dir")
 DATA_SOURCES = ("generated", "benchmark")
 KERNEL_NAME = "python3"
-#: default per-cell execution timeout (seconds) per profile; a profile may override it
-#: with ``extra={"execution_timeout": ...}`` and ``--timeout`` overrides both.
-DEFAULT_CELL_TIMEOUT = {"ci": 30 * 60, "standard": 4 * 3600, "full": 24 * 3600}
 #: environment given to the kernel on top of the caller's
 KERNEL_ENV = {
     "JETBOOK_PROGRESS": "0",
@@ -215,13 +212,12 @@ def build_paths(profile: str, build_dir: Path | str | None = None) -> BuildPaths
 
 
 def cell_timeout(profile: str, override: float | None = None) -> int:
-    """Per-cell execution timeout in seconds: ``--timeout``, else the profile's, else default."""
+    """Per-cell execution timeout in seconds: ``--timeout``, else the profile's."""
     if override is not None:
         if override <= 0:
             raise BookError(f"--timeout must be positive, got {override}")
         return int(override)
-    prof = get_profile(profile)
-    return int(prof.extra.get("execution_timeout", DEFAULT_CELL_TIMEOUT.get(profile, 3600)))
+    return int(get_profile(profile).cell_timeout)
 
 
 # --------------------------------------------------------------------------- execution

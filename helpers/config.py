@@ -36,7 +36,14 @@ class Profile:
     n_explain: int = 100
     n_background: int = 50
     shap_nsamples: int = 500
-    extra: dict = field(default_factory=dict)
+    #: per-cell execution timeout of the book build (seconds): a hung cell fails the build
+    cell_timeout: int = 3600
+    #: per-chapter settings: {"topodnn": {...}, "pfn": {...}, "recnn": {...}, ...}
+    chapters: dict = field(default_factory=dict)
+
+    def chapter(self, name: str) -> dict:
+        """Settings of one chapter's models (empty dict if the profile has none)."""
+        return dict(self.chapters.get(name, {}))
 
     def total_jets(self, split: str | None = None) -> int:
         """Jets per class summed over splits (or for one split)."""
@@ -51,11 +58,18 @@ _PROFILES: dict[str, Profile] = {
         jets_per_class={"train": 400, "val": 100, "test": 200},
         jets_per_class_extra={"train": 300, "val": 100, "test": 100},
         shard_size=200,
+        cell_timeout=1200,
         epochs=2,
         n_seeds=1,
         n_explain=20,
         n_background=10,
         shap_nsamples=100,
+        chapters={
+            "topodnn": {"max_epochs": 2, "patience": 5, "batch_size": 96,
+                        "learning_curve": [200, 400, 800]},
+            "pfn": {"max_epochs": 2, "batch_size": 250},
+            "recnn": {"max_epochs": 2, "batch_size": 64},
+        },
     ),
     "standard": Profile(
         name="standard",
@@ -67,17 +81,30 @@ _PROFILES: dict[str, Profile] = {
         n_explain=300,
         n_background=100,
         shap_nsamples=1000,
+        chapters={
+            "topodnn": {"max_epochs": 20, "patience": 5, "batch_size": 96,
+                        "learning_curve": [1000, 2500, 5000, 10000, 20000]},
+            "pfn": {"max_epochs": 30, "batch_size": 250},
+            "recnn": {"max_epochs": 10, "batch_size": 64},
+        },
     ),
     "full": Profile(
         name="full",
         jets_per_class={"train": 600000, "val": 200000, "test": 200000},
         jets_per_class_extra={"train": 100000, "val": 20000, "test": 40000},
         shard_size=5000,
+        cell_timeout=6 * 3600,
         epochs=40,
         n_seeds=5,
         n_explain=2000,
         n_background=200,
         shap_nsamples=2000,
+        chapters={
+            "topodnn": {"max_epochs": 40, "patience": 5, "batch_size": 96,
+                        "learning_curve": [10000, 30000, 100000, 300000, 1200000]},
+            "pfn": {"max_epochs": 40, "batch_size": 250},
+            "recnn": {"max_epochs": 30, "batch_size": 128},
+        },
     ),
 }
 

@@ -23,6 +23,7 @@ import pytest
 
 from conftest import CHROMEDRIVER, CHROMIUM, ROOT, skip_or_fail
 from helpers import book
+from helpers.config import get_profile
 
 CHAPTERS = book.discover_chapters(ROOT)
 CHAPTER_IDS = [c.name for c in CHAPTERS]
@@ -93,7 +94,7 @@ def test_cli_rejects_unknown_chapter(capsys):
 
 
 def test_cell_timeout():
-    assert book.cell_timeout("ci") == book.DEFAULT_CELL_TIMEOUT["ci"]
+    assert book.cell_timeout("ci") == get_profile("ci").cell_timeout
     assert book.cell_timeout("full", 12) == 12
     with pytest.raises(book.BookError):
         book.cell_timeout("ci", 0)

@@ -20,7 +20,8 @@ import awkward as ak
 import fastjet
 import numpy as np
 
-from helpers.data.jets import JetSet
+from .data.jets import JetSet
+from .sysio import silence_stdout_fd
 
 #: jet radius of the benchmark (anti-kt R = 0.8); normalises angularities and tau_N
 JET_R = 0.8
@@ -247,14 +248,10 @@ def nsubjettiness(
     nonempty = n > 0
     if nonempty.any():
         jetdef = fastjet.JetDefinition(fastjet.cambridge_algorithm, RECLUSTER_R)
-        cs = fastjet.ClusterSequence(to_awkward(c[nonempty]), jetdef)
-        taus = cs.njettiness(
-            measure_definition="NormalizedMeasure",
-            axes_definition=axes,
-            njets=list(njets),
-            beta=beta,
-            R0=R0,
-        )
+        with silence_stdout_fd():  # FastJet's banner on first use
+            cs = fastjet.ClusterSequence(to_awkward(c[nonempty]), jetdef)
+            taus = cs.njettiness(measure_definition="NormalizedMeasure", axes_definition=axes,
+                                 njets=list(njets), beta=beta, R0=R0)
         out[nonempty] = ak.to_numpy(taus)
     out[n[:, None] <= np.asarray(njets)[None, :]] = 0.0
     return out
@@ -288,7 +285,8 @@ def lund_declusterings_fastjet(jets: JetsLike) -> ak.Array:
     An independent implementation used to cross-check :func:`lund_declusterings`.
     """
     jetdef = fastjet.JetDefinition(fastjet.cambridge_algorithm, RECLUSTER_R)
-    cs = fastjet.ClusterSequence(to_awkward(jets), jetdef)
+    with silence_stdout_fd():
+        cs = fastjet.ClusterSequence(to_awkward(jets), jetdef)
     return cs.exclusive_jets_lund_declusterings(1)[:, 0]
 
 

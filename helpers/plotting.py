@@ -55,3 +55,22 @@ def image(ax, img: np.ndarray, half_width: float, title: str, vmin: float = 1e-5
     ax.set_title(title, fontsize=14)
     plt.colorbar(im, ax=ax, label=cbar_label, fraction=0.046)
     return im
+
+
+#: default binning of the primary Lund plane: ln(1/Delta) and ln(kt / GeV)
+LUND_BINS = (np.linspace(0, 6, 31), np.linspace(-4, 7, 34))
+
+
+def lund_density(ax, ln_inv_delta: np.ndarray, ln_kt: np.ndarray, n_jets: int, title: str,
+                 bins=LUND_BINS, vmax: float | None = None):
+    """Primary Lund-plane density: declusterings per jet per unit area of the plane."""
+    h, xe, ye = np.histogram2d(ln_inv_delta, ln_kt, bins=bins)
+    area = np.outer(np.diff(xe), np.diff(ye))
+    rho = h / (n_jets * area)
+    im = ax.pcolormesh(xe, ye, rho.T, cmap="magma", vmin=0, vmax=vmax or rho.max(),
+                       shading="flat")
+    ax.set_xlabel(r"$\ln(1/\Delta)$")
+    ax.set_ylabel(r"$\ln(k_t / \mathrm{GeV})$")
+    ax.set_title(title, fontsize=14)
+    plt.colorbar(im, ax=ax, label=r"$\rho$ = emissions / jet / unit area", fraction=0.046)
+    return rho

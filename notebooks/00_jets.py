@@ -185,6 +185,97 @@ else:
     print("The benchmark files contain top and QCD jets only.")
 
 # %% [markdown]
+# ## Substructure observables
+#
+# The later chapters phrase what networks learn in terms of a few classic jet
+# observables ({cite}`Thaler:2010tr`, {cite}`Larkoski:2014pca`), computed here from the
+# constituents (angles in rapidity–azimuth, $R = 0.8$):
+#
+# - **N-subjettiness** $\tau_N$ ($\beta = 1$, one-pass $k_t$ axes) and the ratios
+#   $\tau_{21} = \tau_2/\tau_1$ (two-prong-ness, small for W jets) and
+#   $\tau_{32} = \tau_3/\tau_2$ (three-prong-ness, small for top jets);
+# - the **generalised angularities** $\lambda^\kappa_\beta = \sum_i z_i^\kappa
+#   (\Delta R_i/R)^\beta$: width $\lambda^1_1$, $p_T^D = \sqrt{\lambda^2_0}$, and the
+#   constituent multiplicity $\lambda^0_0$.
+#
+# Gluons radiate more than quarks (colour factor $C_A/C_F = 9/4$): wider jets, more
+# constituents, smaller $p_T^D$.
+
+# %%
+samples = dict(by_class)
+if generated:
+    samples.update(other_jets)
+observables = {n: obs.compute_observables(s) for n, s in samples.items()}
+
+
+def show(names, key, bins, label, unit=None, ax=None):
+    plotting.hist_classes(ax, {n: observables[n][key] for n in names}, bins, label, unit)
+
+
+panels = [
+    ("mass", np.linspace(0, 300, 61), "jet mass $m_J$", "GeV"),
+    ("tau21", np.linspace(0, 1, 41), r"$\tau_{21}$", None),
+    ("tau32", np.linspace(0, 1, 41), r"$\tau_{32}$", None),
+    ("width", np.linspace(0, 0.5, 41), r"width $\lambda^1_1$", None),
+    ("multiplicity", np.arange(0, 161, 4), "constituent multiplicity", None),
+    ("pTD", np.linspace(0, 1, 41), r"$p_T^D$", None),
+]
+groups = [("top", "QCD")] + ([("W", "QCD"), ("quark", "gluon")] if generated else [])
+for group in groups:
+    fig, axes = plt.subplots(2, 3, figsize=(20, 10))
+    for ax, (key, bins, label, unit) in zip(axes.flat, panels):
+        show(group, key, bins, label, unit, ax=ax)
+    fig.suptitle(" vs ".join(group) + " jets", fontsize=18)
+    fig.tight_layout()
+
+# %% [markdown]
+# Medians per sample, measured on the training jets:
+
+# %%
+pd.DataFrame({n: {k: float(np.nanmedian(o[k])) for k, *_ in panels}
+              for n, o in observables.items()}).T.style.format("{:.3g}")
+
+# %% [markdown]
+# ## The primary Lund plane
+#
+# Recluster each jet's constituents with Cambridge/Aachen and follow the harder branch
+# from the root: each splitting into a harder branch $a$ and a softer branch $b$ is one
+# point $(\ln 1/\Delta, \ln k_t)$ with $\Delta = \Delta R_{ab}$ and
+# $k_t = p_{T,b}\,\Delta$ {cite}`Dreyer:2018nbf`. Soft-collinear QCD radiation fills
+# the plane uniformly (at fixed coupling), so the density maps *where* a jet differs:
+# the decay of a heavy particle shows up as an excess of hard ($k_t$ of tens of GeV),
+# wide-angle splittings; non-perturbative effects populate the bottom ($k_t \lesssim
+# 1$ GeV). The density is normalised per jet.
+
+# %%
+lund = {n: obs.lund_plane_points(s) for n, s in samples.items()}
+fig, axes = plt.subplots(2, 3, figsize=(20, 11)) if len(lund) > 2 else plt.subplots(1, 2, figsize=(14, 5.5))
+axes = np.atleast_1d(axes).ravel()
+for ax in axes[len(lund):]:
+    ax.remove()
+dens = {}
+for ax, (n, (x, y, _)) in zip(axes, lund.items()):
+    dens[n] = plotting.lund_density(ax, x, y, len(samples[n]), f"{n} jets")
+fig.tight_layout()
+
+# %% [markdown]
+# The difference of densities makes the class differences explicit (top − QCD,
+# and, for the chapter-5 tasks, W − QCD and quark − gluon):
+
+# %%
+pairs = [p for p in (("top", "QCD"), ("W", "QCD"), ("quark", "gluon")) if p[0] in dens]
+fig, axes = plt.subplots(1, len(pairs), figsize=(7 * len(pairs), 5.5))
+xe, ye = plotting.LUND_BINS
+for ax, (a, b) in zip(np.atleast_1d(axes), pairs):
+    diff = dens[a] - dens[b]
+    lim = np.abs(diff).max()
+    im = ax.pcolormesh(xe, ye, diff.T, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    ax.set(xlabel=r"$\ln(1/\Delta)$", ylabel=r"$\ln(k_t / \mathrm{GeV})$", title=f"{a} − {b}")
+    plt.colorbar(im, ax=ax, label=r"$\Delta\rho$", fraction=0.046)
+fig.tight_layout()
+print({n: f"{len(x) / len(samples[n]):.1f} primary declusterings per jet" for n, (x, _, _) in lund.items()})
+
+# %% [markdown]
 # ## Cross-checks
 #
 # The numbers below are measured on the sample above, not typed in. The peak position

@@ -8,14 +8,13 @@ with numpy, and returns exactly ``n`` jets in event order (deterministic for a s
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from dataclasses import dataclass
 
 import awkward as ak
 import numpy as np
 
+from ..sysio import silence_stdout_fd
 from .errors import DataError
 from .processes import JetDefinition, Process
 
@@ -54,23 +53,6 @@ def concat_batches(batches: list[JetBatch], m: int) -> JetBatch:
         np.concatenate([b.pthat for b in batches]),
         sum(b.n_truncated for b in batches),
     )
-
-
-@contextlib.contextmanager
-def silence_stdout_fd():
-    """Silence C-level stdout (FastJet's banner is printed there on first use)."""
-    try:
-        fd = os.dup(1)
-    except OSError:  # no fd 1 (some embedded interpreters)
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(fd, 1)
-        os.close(fd)
 
 
 def _pt_eta_phi(px, py, pz):

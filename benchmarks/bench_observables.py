@@ -1,16 +1,20 @@
 """Throughput of the observables, the C/A trees and the benchmark loader.
 
     python benchmarks/bench_observables.py [--n-jets 10000] [--loader-jets 200000]
+                                           [--skip-observables] [--loader-profile ci]
 
 Observables and trees run on synthetic jets (massless constituents, 1- or 3-prong,
-pT ~ 600 GeV, ~65 constituents); the loader reads a file in the benchmark's pandas
-"table" layout that the script writes itself (in chunks, with ``HDFStore.append``).
-The loader runs in a fresh process so that its peak RSS is its own.
+pT ~ 600 GeV, ~65 constituents).  The loader reads a file in the benchmark's pandas
+"table" layout written by :func:`helpers.data.benchmark.write_benchmark_layout` (in
+appended chunks) from real generated jets: the cached top/QCD jets of a profile
+(``load_task("top_qcd", profile)``, all splits), tiled up to ``--loader-jets``.  The
+loader runs in a fresh process so that its peak memory is its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tempfile
 import time
@@ -21,15 +25,17 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers import observables as obs  # noqa: E402
-from helpers.data.benchmark import load_benchmark  # noqa: E402
+from helpers.data import SPLITS, JetSet, load_task  # noqa: E402
+from helpers.data.benchmark import load_benchmark, write_benchmark_layout  # noqa: E402
 from helpers.trees import build_trees  # noqa: E402
 
 SLOTS = 200
+#: the loader's own default rows per read
+DEFAULT_CHUNK = inspect.signature(load_benchmark).parameters["chunk_size"].default
 
 
 def synthetic_jets(n_jets: int, rng: np.random.Generator, slots: int = SLOTS) -> np.ndarray:
@@ -49,24 +55,18 @@ def synthetic_jets(n_jets: int, rng: np.random.Generator, slots: int = SLOTS) ->
     return np.where(real[..., None], p4, 0.0).astype(np.float32)
 
 
-def benchmark_frame(cons: np.ndarray, labels: np.ndarray, start: int) -> pd.DataFrame:
-    """Rows in the benchmark's column layout (truth = zeros)."""
-    names = [f"{c}_{i}" for i in range(cons.shape[1]) for c in ("E", "PX", "PY", "PZ")]
-    data = np.concatenate([cons.reshape(len(cons), -1), np.zeros((len(cons), 4), np.float32)], 1)
-    columns = names + ["truthE", "truthPX", "truthPY", "truthPZ"]
-    df = pd.DataFrame(data, columns=columns, index=np.arange(start, start + len(cons)))
-    df["ttv"] = np.zeros(len(cons), np.int64)
-    df["is_signal_new"] = labels.astype(np.int64)
-    return df
+def generated_jets(n_jets: int, profile: str = "ci", seed: int = 0) -> tuple[JetSet, int]:
+    """``n_jets`` generated top/QCD jets: every split of the cached task, tiled; and how
+    many distinct jets that pool has."""
+    splits = load_task("top_qcd", profile, seed)
+    pool = JetSet.concatenate([splits[s] for s in SPLITS])
+    return pool.subset(np.resize(np.arange(len(pool)), n_jets)), len(pool)
 
 
-def write_benchmark_file(path: Path, n_jets: int, rng: np.random.Generator, chunk: int = 10_000):
-    """A benchmark-layout file of ``n_jets`` synthetic jets, written chunk by chunk."""
-    with pd.HDFStore(path, mode="w") as store:
-        for start in range(0, n_jets, chunk):
-            size = min(chunk, n_jets - start)
-            cons = synthetic_jets(size, rng)
-            store.append("table", benchmark_frame(cons, rng.integers(0, 2, size), start))
+def checksum(jets: JetSet) -> tuple[float, float, int]:
+    """Cheap fingerprint of a JetSet, to check that the loader read what was written."""
+    return (float(jets.constituents.sum(dtype=np.float64)),
+            float(jets.truth.sum(dtype=np.float64)), int(jets.labels.sum()))
 
 
 def timed(func: Callable, *args) -> float:
@@ -87,31 +87,23 @@ def memory_kb(field: str) -> int:
     raise RuntimeError(f"{field} not found in /proc/self/status")
 
 
-def load_in_child(path: str, chunk_size: int) -> tuple[float, int, int, int]:
-    """Runs in a fresh process: seconds, jets, tracemalloc peak, RSS growth (bytes)."""
+def load_in_child(path: str, chunk_size: int) -> dict:
+    """Runs in a fresh process: seconds, jets, output bytes, tracemalloc peak, RSS growth."""
     rss_before = memory_kb("VmRSS") * 1024
     tracemalloc.start()
     start = time.perf_counter()
     jets = load_benchmark(path, chunk_size=chunk_size)
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
-    return seconds, len(jets), peak, memory_kb("VmHWM") * 1024 - rss_before
+    rss = memory_kb("VmHWM") * 1024 - rss_before
+    output = jets.constituents.nbytes + jets.labels.nbytes + jets.truth.nbytes
+    return dict(seconds=seconds, count=len(jets), slots=jets.constituents.shape[1],
+                output=output, peak=peak, rss=rss, checksum=checksum(jets))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n-jets", type=int, default=10_000, help="jets for observables/trees")
-    parser.add_argument(
-        "--loader-jets", type=int, default=200_000, help="jets in the loader file (0: skip)"
-    )
-    parser.add_argument("--chunk-size", type=int, default=10_000, help="loader rows per read")
-    parser.add_argument("--workdir", type=Path, default=None, help="where to write the file")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    rng = np.random.default_rng(args.seed)
-
-    jets = synthetic_jets(args.n_jets, rng)
-    n = args.n_jets
+def bench_observables(n: int, rng: np.random.Generator) -> None:
+    """Jets/s of the observables and the C/A trees on ``n`` synthetic jets."""
+    jets = synthetic_jets(n, rng)
     print(f"{n} synthetic jets, mean multiplicity {obs.multiplicity(jets).mean():.1f}")
     four = {"pTD2": (2, 0), "LHA": (1, 0.5), "width": (1, 1), "mass": (1, 2)}
     steps = {
@@ -127,20 +119,55 @@ def main(argv: list[str] | None = None) -> None:
         seconds = timed(func, *func_args)
         print(f"{name:32s} {n:9d} {seconds:9.2f} {n / seconds:10.0f}")
 
+
+def bench_loader(n_jets: int, chunk_size: int, profile: str, seed: int,
+                 workdir: Path | None) -> None:
+    """Write ``n_jets`` tiled generated jets in the benchmark layout, time reading them."""
+    jets, distinct = generated_jets(n_jets, profile, seed)
+    expected = checksum(jets)
+    print(f"\nloader: {n_jets} jets = {distinct} generated top/QCD jets "
+          f"(profile {profile}, all splits) tiled, {jets.constituents.shape[1]} slots")
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        path = Path(tmp) / "bench.h5"
+        write_s = timed(write_benchmark_layout, jets, path)
+        del jets  # the reader's process is fresh anyway; keep this one small
+        size_mb = path.stat().st_size / 2**20
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            res = pool.submit(load_in_child, str(path), chunk_size).result()
+    if res["checksum"] != expected or res["count"] != n_jets:
+        raise SystemExit(f"loader read something else than was written: {res} vs {expected}")
+    seconds, count, output_mb = res["seconds"], res["count"], res["output"] / 2**20
+    print(f"loader: wrote {n_jets} jets (table layout, {size_mb:.0f} MB) in {write_s:.1f} s "
+          f"= {n_jets / write_s:.0f} jets/s")
+    rate = f"{count / seconds:.0f} jets/s ({size_mb / seconds:.0f} MB/s of file)"
+    print(f"loader: read {count} jets in {seconds:.2f} s = {rate}; checksum matches")
+    peak, rss = res["peak"], res["rss"]
+    print(f"loader: output arrays {output_mb:.0f} MB; tracemalloc peak {peak / 2**20:.0f} MB "
+          f"({peak / res['output']:.2f}x output); peak RSS growth {rss / 2**20:.0f} MB "
+          f"({rss / res['output']:.2f}x output) (chunk {chunk_size} rows)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n-jets", type=int, default=10_000, help="jets for observables/trees")
+    parser.add_argument("--skip-observables", action="store_true",
+                        help="only the loader part")
+    parser.add_argument(
+        "--loader-jets", type=int, default=200_000, help="jets in the loader file (0: skip)"
+    )
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK,
+                        help=f"loader rows per read (default: the loader's, {DEFAULT_CHUNK})")
+    parser.add_argument("--loader-profile", default="ci",
+                        help="profile of the cached generated top/QCD jets (default: ci)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where to write the file")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    if not args.skip_observables:
+        bench_observables(args.n_jets, np.random.default_rng(args.seed))
     if args.loader_jets > 0:
-        with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-            path = Path(tmp) / "bench.h5"
-            write_s = timed(write_benchmark_file, path, args.loader_jets, rng)
-            size_mb = path.stat().st_size / 2**20
-            with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-                job = pool.submit(load_in_child, str(path), args.chunk_size)
-                seconds, count, peak, rss = job.result()
-        output_mb = count * (SLOTS * 4 * 4 + 4 * 4 + 1) / 2**20
-        print(f"\nloader: wrote {args.loader_jets} jets ({size_mb:.0f} MB) in {write_s:.1f} s")
-        rate = f"{count / seconds:.0f} jets/s ({size_mb / seconds:.0f} MB/s)"
-        print(f"loader: read {count} jets in {seconds:.2f} s = {rate}")
-        print(f"loader: output arrays {output_mb:.0f} MB; tracemalloc peak {peak / 2**20:.0f} MB; "
-              f"peak RSS growth {rss / 2**20:.0f} MB (chunk {args.chunk_size} rows)")
+        bench_loader(args.loader_jets, args.chunk_size, args.loader_profile, args.seed,
+                     args.workdir)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data.benchmark import _decode_names, load_benchmark, load_benchmark_split
+from helpers.data.benchmark import (
+    _decode_names,
+    load_benchmark,
+    load_benchmark_split,
+    write_benchmark_layout,
+)
 from helpers.data.errors import DataError
+from helpers.data.jets import JetSet
 
 
 def make_jets(n_jets: int = 50, slots: int = 200, seed: int = 0):
@@ -189,3 +195,35 @@ def test_column_name_decoding():
     assert _decode_names(np.array([b"E_0", b"PX_0"]), "x") == names
     with pytest.raises(DataError, match="cannot decode"):
         _decode_names(pickle.dumps(np.zeros(2), protocol=0), "x")  # needs a global: refused
+
+
+@pytest.mark.parametrize("fmt", ["table", "fixed"])
+def test_write_benchmark_layout_round_trip(tmp_path, fmt):
+    """A JetSet written in the benchmark layout (table: in appended chunks) reads back."""
+    cons, labels, truth = make_jets(23, seed=5)
+    path = write_benchmark_layout(JetSet(cons, labels, truth), tmp_path / f"{fmt}.h5",
+                                  format=fmt, chunk_size=5)
+    assert_same(load_benchmark(path, chunk_size=7), cons, labels, truth)
+    df = pd.read_hdf(path, "table")  # the same columns, in the same order, as the benchmark
+    expected = to_frame(cons, labels, truth)
+    assert list(df.columns) == list(expected.columns)
+    assert list(df.index) == list(range(23))
+    np.testing.assert_array_equal(df.to_numpy(np.float64), expected.to_numpy(np.float64))
+    assert (df.dtypes.iloc[:-2] == np.float32).all() and (df.dtypes.iloc[-2:] == np.int64).all()
+    if fmt == "table":
+        with h5py.File(path) as f:
+            ds = f["table/table"]
+            assert ds.dtype.names == ("index", "values_block_0", "values_block_1")
+            assert ds.dtype["values_block_0"].shape == (804,)
+            assert ds.attrs["NROWS"] == 23
+
+
+def test_write_benchmark_layout_rejects(tmp_path):
+    cons, labels, truth = make_jets(5, slots=10)
+    jets = JetSet(cons, labels, truth)
+    with pytest.raises(ValueError, match="format"):
+        write_benchmark_layout(jets, tmp_path / "x.h5", format="parquet")
+    with pytest.raises(ValueError, match="chunk_size"):
+        write_benchmark_layout(jets, tmp_path / "x.h5", chunk_size=0)
+    with pytest.raises(ValueError, match="no jets"):
+        write_benchmark_layout(jets.subset(slice(0, 0)), tmp_path / "x.h5")

@@ -17,6 +17,10 @@ complete range works), ``is_signal_new`` (label) and ``truthE, truthPX, truthPY,
 truthPZ``.  The truth columns go **only** to :attr:`JetSet.truth` (zeros if a file has
 none).  Files are read with h5py in chunks of rows, so memory stays at the output
 arrays plus one chunk.
+
+:func:`write_benchmark_layout` goes the other way: it writes a :class:`JetSet` (e.g.
+generated jets) as such a pandas store, so that anything written for the benchmark files
+can be run on it.
 """
 
 from __future__ import annotations
@@ -84,6 +88,56 @@ def load_benchmark(
             return _read(f, path, max_jets, chunk_size, on_bad_jets, key)
     except OSError as err:  # truncated or corrupt HDF5
         raise DataError(f"{path}: not a readable HDF5 file ({err})") from err
+
+
+def write_benchmark_layout(
+    jets: JetSet,
+    path: str | Path,
+    format: str = "table",
+    chunk_size: int = 10_000,
+    key: str = "table",
+    ttv: int = 0,
+) -> Path:
+    """Write ``jets`` as a pandas store in the layout of the benchmark files.
+
+    Columns ``E_0, PX_0, PY_0, PZ_0, ..., PZ_{M-1}`` and ``truthE, truthPX, truthPY,
+    truthPZ`` (float32, as in the :class:`JetSet`), then ``ttv`` (``ttv`` for every row)
+    and ``is_signal_new`` (the labels), both int64, under ``key``; the file is replaced.
+    ``format="table"`` (the published files' layout) is written ``chunk_size`` rows at a
+    time with ``append=True``, so memory stays at one chunk beyond ``jets``;
+    ``format="fixed"`` cannot be appended to and is written in one piece (a full copy of
+    the data).  :func:`load_benchmark` reads either back to the same arrays.  An empty
+    ``jets`` raises ``ValueError`` (pandas would write no readable store).
+    """
+    import pandas as pd
+
+    if format not in ("table", "fixed"):
+        raise ValueError(f"format must be 'table' or 'fixed', got {format!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    path = Path(path)
+    n, n_slots = jets.constituents.shape[:2]
+    if n == 0:  # pandas writes no readable store for an empty frame
+        raise ValueError(f"{path}: no jets to write")
+    columns = [f"{c}_{i}" for i in range(n_slots) for c in COMPONENTS] + list(TRUTH_COLUMNS)
+
+    def frame(start: int, stop: int) -> pd.DataFrame:
+        cons = jets.constituents[start:stop].reshape(stop - start, 4 * n_slots)
+        values = np.concatenate([cons, jets.truth[start:stop]], axis=1, dtype=np.float32)
+        df = pd.DataFrame(values, columns=columns, index=pd.RangeIndex(start, stop))
+        df["ttv"] = np.full(stop - start, ttv, np.int64)
+        df[LABEL_COLUMN] = jets.labels[start:stop].astype(np.int64)
+        return df
+
+    with pd.HDFStore(path, mode="w") as store:
+        if format == "fixed":
+            frame(0, n).to_hdf(store, key=key, format="fixed")
+        else:
+            for start in range(0, n, chunk_size):
+                frame(start, min(start + chunk_size, n)).to_hdf(
+                    store, key=key, format="table", append=True
+                )
+    return path
 
 
 def load_benchmark_split(

@@ -1,0 +1,114 @@
+"""The chapters: the ``notebooks/...`` entries of ``_toc.yml``, their selection, and the
+toc filtered down to the chapters that will be rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import yaml
+
+from ..config import REPO_ROOT
+from .errors import BookError
+
+#: folder (relative to the repository root) that holds the chapter notebooks
+NOTEBOOK_DIR = "notebooks"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter notebook listed in the toc."""
+
+    name: str  #: e.g. ``00_jets``
+    toc_file: str  #: toc entry, e.g. ``notebooks/00_jets``
+    source: Path  #: jupytext source ``notebooks/00_jets.py``
+
+
+def toc_entries(toc: Any) -> list[str]:
+    """All ``root``/``file`` entries of a (jb-book) toc structure, in document order."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    found.append(node[key])
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return found
+
+
+def _strip_suffix(entry: str) -> str:
+    for suffix in (".ipynb", ".py", ".md"):
+        if entry.endswith(suffix):
+            return entry[: -len(suffix)]
+    return entry
+
+
+def load_toc(root: Path = REPO_ROOT) -> dict:
+    path = Path(root) / "_toc.yml"
+    if not path.is_file():
+        raise BookError(f"no table of contents at {path}")
+    with open(path) as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def discover_chapters(root: Path = REPO_ROOT) -> list[Chapter]:
+    """Chapters = the ``notebooks/...`` entries of ``_toc.yml``, in toc order."""
+    root = Path(root)
+    chapters = []
+    for entry in toc_entries(load_toc(root)):
+        entry = _strip_suffix(entry)
+        if not entry.startswith(NOTEBOOK_DIR + "/"):
+            continue
+        source = root / f"{entry}.py"
+        if not source.is_file():
+            raise BookError(f"_toc.yml lists {entry!r} but its source {source} does not exist")
+        chapters.append(Chapter(name=Path(entry).name, toc_file=entry, source=source))
+    return chapters
+
+
+def select_chapters(chapters: Sequence[Chapter], names: Iterable[str] | None) -> list[Chapter]:
+    """The chapters named in ``names`` (toc order kept); all of them for ``None``/empty."""
+    if not names:
+        return list(chapters)
+    wanted = [_strip_suffix(Path(n.strip()).name) for n in names if n.strip()]
+    known = {c.name: c for c in chapters}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise BookError(
+            f"unknown chapter(s) {', '.join(unknown)}; chapters in _toc.yml: "
+            f"{', '.join(known) or '(none)'}"
+        )
+    return [c for c in chapters if c.name in wanted]
+
+
+def _filter_toc(node: Any, keep: set[str]) -> Any:
+    """Copy of a toc with the notebook entries that are not in ``keep`` removed."""
+    if isinstance(node, list):
+        items = [_filter_toc(item, keep) for item in node]
+        return [item for item in items if item is not None]
+    if isinstance(node, dict):
+        entry = node.get("file")
+        if isinstance(entry, str) and _strip_suffix(entry).startswith(NOTEBOOK_DIR + "/") \
+                and _strip_suffix(entry) not in keep:
+            return None
+        out = {}
+        for key, value in node.items():
+            value = _filter_toc(value, keep)
+            if key in ("chapters", "sections", "parts") and value == []:
+                continue
+            if key == "parts":
+                value = [p for p in value if p.get("chapters")]
+                if not value:
+                    continue
+            out[key] = value
+        return out
+    return node

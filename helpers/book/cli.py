@@ -1,0 +1,127 @@
+"""Command line of the book build: ``python -m helpers.book build|execute|render|list``
+(see :mod:`helpers.book`), with the timings summary and ``timings.json``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from typing import Any, Sequence
+
+from ..config import PROFILES, REPO_ROOT
+from .chapters import discover_chapters, select_chapters
+from .errors import BookError, log
+from .execute import DATA_SOURCES, RunOptions, execute_chapters
+from .paths import BuildPaths, build_paths
+from .render import render_book
+
+def _write_timings(paths: BuildPaths, opts: RunOptions | None, timings: dict[str, float],
+                   render_s: float | None) -> None:
+    data: dict[str, Any] = {}
+    if paths.timings.is_file():
+        with contextlib.suppress(ValueError):
+            data = json.loads(paths.timings.read_text())
+    data.setdefault("chapters", {}).update({k: round(v, 2) for k, v in timings.items()})
+    if opts is not None:
+        data.update(profile=opts.profile, device=opts.device, seed=opts.seed,
+                    data_source=opts.data_source)
+    if render_s is not None:
+        data["render_s"] = round(render_s, 2)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.timings.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def _print_summary(timings: dict[str, float], render_s: float | None) -> None:
+    if not timings and render_s is None:
+        return
+    log("timings:")
+    for name, seconds in timings.items():
+        log(f"  {name:<24} {seconds:9.1f} s")
+    if render_s is not None:
+        log(f"  {'(render)':<24} {render_s:9.1f} s")
+    log(f"  {'total':<24} {sum(timings.values()) + (render_s or 0):9.1f} s")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.book",
+        description="Execute the book's chapters with papermill and render them with Jupyter Book.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--profile", default="standard", choices=PROFILES,
+                        help="size profile (default: standard)")
+    common.add_argument("--chapters", default="",
+                        help="comma-separated chapter names, e.g. 00_jets,01_topodnn "
+                             "(default: every notebook in _toc.yml)")
+    common.add_argument("--build-dir", default=None,
+                        help="output root; the build goes to BUILD_DIR/<profile> (default: _build)")
+
+    run = argparse.ArgumentParser(add_help=False)
+    run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--data-source", default="generated", choices=DATA_SOURCES)
+    run.add_argument("--data-dir", default="",
+                     help="folder with the benchmark train.h5/val.h5/test.h5 (data-source benchmark)")
+    run.add_argument("--timeout", type=float, default=None,
+                     help="per-cell execution timeout in seconds (default: from the profile)")
+    run.add_argument("--keep-going", action="store_true",
+                     help="execute the remaining chapters after a failure (still exits non-zero)")
+
+    rend = argparse.ArgumentParser(add_help=False)
+    rend.add_argument("--strict", action="store_true",
+                      help="treat Sphinx warnings as errors")
+
+    sub.add_parser("build", parents=[common, run, rend], help="execute, then render")
+    sub.add_parser("execute", parents=[common, run], help="execute only")
+    sub.add_parser("render", parents=[common, rend],
+                   help="render only, from the executed notebooks of a previous run")
+    sub.add_parser("list", help="list the chapters found in _toc.yml")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        chapters = discover_chapters()
+        if args.command == "list":
+            for chapter in chapters:
+                print(f"{chapter.name}\t{chapter.source.relative_to(REPO_ROOT)}")
+            return 0
+        chapters = select_chapters(chapters, args.chapters.split(",") if args.chapters else None)
+        paths = build_paths(args.profile, args.build_dir)
+        opts = RunOptions(profile=args.profile)
+        index = paths.html / "index.html"
+        if args.command in ("build", "execute"):
+            opts = RunOptions(profile=args.profile, device=args.device, seed=args.seed,
+                              data_source=args.data_source, data_dir=args.data_dir,
+                              timeout=args.timeout, keep_going=args.keep_going)
+        timings: dict[str, float] = {}
+        render_s = None
+        if args.command in ("build", "execute"):
+            try:
+                timings = execute_chapters(chapters, paths, opts)
+            finally:
+                _write_timings(paths, opts, timings, None)
+        if args.command in ("build", "render"):
+            # render every toc chapter executed for this profile, not only those just run
+            start = time.perf_counter()
+            index = render_book(discover_chapters(), paths, strict=args.strict)
+            render_s = time.perf_counter() - start
+            _write_timings(paths, None, {}, render_s)
+        _print_summary(timings, render_s)
+        if args.command in ("build", "render"):
+            log(f"book: {index}")
+        else:
+            log(f"executed notebooks: {paths.notebooks}")
+        return 0
+    except BookError as err:
+        print(f"[book] ERROR: {err}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("[book] interrupted", file=sys.stderr, flush=True)
+        return 130
+

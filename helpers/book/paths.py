@@ -1,0 +1,51 @@
+"""Where one profile's build lives: ``<build-dir>/<profile>/`` and its sub-folders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import REPO_ROOT
+from .chapters import Chapter
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    """Where one profile's build lives."""
+
+    root: Path  #: ``<build-dir>/<profile>``
+
+    @property
+    def inputs(self) -> Path:  # converted, unexecuted notebooks
+        return self.root / "inputs"
+
+    @property
+    def notebooks(self) -> Path:  # executed notebooks
+        return self.root / "notebooks"
+
+    @property
+    def src(self) -> Path:  # staged Jupyter Book source
+        return self.root / "src"
+
+    @property
+    def html(self) -> Path:  # rendered book
+        return self.root / "html"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def timings(self) -> Path:
+        return self.root / "timings.json"
+
+    def executed(self, chapter: Chapter) -> Path:
+        return self.notebooks / f"{chapter.name}.ipynb"
+
+    def page(self, chapter: Chapter) -> Path:
+        return self.html / f"{chapter.toc_file}.html"
+
+
+def build_paths(profile: str, build_dir: Path | str | None = None) -> BuildPaths:
+    base = Path(build_dir) if build_dir is not None else REPO_ROOT / "_build"
+    return BuildPaths(base.resolve() / profile)

@@ -1,0 +1,110 @@
+"""Rendering: stage the book's sources with the executed notebooks and build the HTML
+with ``jupyter-book`` (nothing is executed again)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from ..config import REPO_ROOT
+from .chapters import Chapter, _filter_toc, _strip_suffix, load_toc, toc_entries
+from .errors import BookError, log
+from .execute import notebook_errors
+from .paths import BuildPaths
+
+def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = REPO_ROOT) -> None:
+    """Copy the book's sources and the executed notebooks into ``paths.src``."""
+    src = paths.src
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    with open(root / "_config.yml") as fh:
+        config = yaml.safe_load(fh) or {}
+    config.setdefault("execute", {})["execute_notebooks"] = "off"  # never execute twice
+    with open(src / "_config.yml", "w") as fh:
+        yaml.safe_dump(config, fh, sort_keys=False)
+    keep = {c.toc_file for c in chapters}
+    with open(src / "_toc.yml", "w") as fh:
+        yaml.safe_dump(_filter_toc(load_toc(root), keep), fh, sort_keys=False)
+    for folder in ("book", "_static"):
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, src / folder)
+    for chapter in chapters:
+        dest = src / f"{chapter.toc_file}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _stage_notebook(paths.executed(chapter), dest)
+
+
+def _stage_notebook(executed: Path, dest: Path) -> None:
+    """Copy an executed notebook for rendering, collapsing the cell with the *default*
+    parameters: the page then leads with papermill's injected (effective) parameters."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "parameters" in tags and "hide-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-cell"]
+    nbformat.write(nb, dest)
+
+
+def render_book(chapters: Sequence[Chapter], paths: BuildPaths, *, strict: bool = False,
+                root: Path = REPO_ROOT) -> Path:
+    """Render the executed notebooks of ``chapters`` (missing ones are left out with a
+    warning) plus the prose pages; return the path of ``index.html``."""
+    available = []
+    for chapter in chapters:
+        executed = paths.executed(chapter)
+        if not executed.is_file():
+            log(f"WARNING: {chapter.name} has no executed notebook at {executed}; "
+                f"left out of the book (run `python -m helpers.book execute --chapters "
+                f"{chapter.name}` first)")
+            continue
+        errors = notebook_errors(executed)
+        if errors:
+            raise BookError(f"executed notebook {executed} contains error outputs:\n  "
+                            + "\n  ".join(errors))
+        available.append(chapter)
+    stage_sources(available, paths, root)
+
+    out = paths.root / ".jupyter-book"
+    if out.exists():
+        shutil.rmtree(out)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    logfile = paths.logs / "jupyter-book.log"
+    cmd = [sys.executable, "-c",
+           "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+           "build", str(paths.src), "--path-output", str(out), "--all", "--builder", "html"]
+    if strict:
+        cmd += ["-W", "--keep-going"]
+    log(f"rendering {len(available)} chapter(s) with jupyter-book (log: {logfile}) ...")
+    proc = subprocess.run(cmd, cwd=paths.src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, env={**os.environ, "JETBOOK_PROGRESS": "0", "NO_COLOR": "1"})
+    logfile.write_text(proc.stdout)
+    warnings = [ln for ln in proc.stdout.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    for line in warnings[:20]:
+        log(f"  {line}")
+    if len(warnings) > 20:
+        log(f"  ... {len(warnings) - 20} more warnings in {logfile}")
+    built = out / "_build" / "html"
+    if proc.returncode != 0 or not (built / "index.html").is_file():
+        tail = "\n".join(proc.stdout.splitlines()[-40:])
+        raise BookError(f"jupyter-book build failed (exit status {proc.returncode}); "
+                        f"full log: {logfile}\n{tail}")
+    if paths.html.exists():
+        shutil.rmtree(paths.html)
+    shutil.move(str(built), str(paths.html))
+    shutil.rmtree(out, ignore_errors=True)
+    with open(paths.src / "_toc.yml") as fh:
+        entries = [_strip_suffix(e) for e in toc_entries(yaml.safe_load(fh))]
+    missing = [e for e in entries if not (paths.html / f"{e}.html").is_file()]
+    if missing:  # jupyter-book only warns about toc entries without a source file
+        raise BookError(f"jupyter-book produced no page for {', '.join(missing)} "
+                        f"(listed in _toc.yml); see {logfile}")
+    return paths.html / "index.html"

@@ -209,3 +209,36 @@ def test_load_task_balanced_and_shuffled(tmp_path, monkeypatch):
     a = splits["train"].constituents.reshape(24, -1)
     b = splits["test"].constituents.reshape(12, -1)
     assert not (a[:, None, :] == b[None, :, :]).all(-1).any(), "train and test share a jet"
+
+
+def test_killed_parent_leaves_no_workers(tmp_path):
+    """SIGKILL the generating process: its pool workers must not run on as orphans."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("from helpers.data import generate_sample; "
+            f"generate_sample('top', 400, seed=3, shard_size=100, workers=2, root={str(tmp_path)!r})")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    children: list[int] = []
+    deadline = time.time() + 60
+    while time.time() < deadline and len(children) < 2:
+        time.sleep(0.5)
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
+                             text=True).stdout.split()
+        children = [int(p) for p in out]
+    assert children, "the pool never started"
+    time.sleep(3)  # let the workers run their initializer and start generating
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 20
+    alive = children
+    while alive and time.time() < deadline:
+        time.sleep(0.5)
+        alive = [p for p in alive if os.path.exists(f"/proc/{p}")
+                 and open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+    assert not alive, f"orphaned workers still running: {alive}"
+    leftovers = [p for p in (tmp_path / "jets").iterdir() if not p.name.endswith(".part")]
+    assert leftovers == [], "a killed run must not leave a complete-looking file"

@@ -8,8 +8,10 @@ with ``submit`` works unchanged (e.g. ``dask.distributed.Client(...).get_executo
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import asdict, dataclass
 from typing import Iterator
@@ -50,10 +52,20 @@ def generate_shard(spec: ShardSpec) -> ShardResult:
     return ShardResult(spec, jets, gen.n_events, time.perf_counter() - t0, gen.seconds_events)
 
 
+def _die_with_parent() -> None:
+    """Worker initializer (Linux): the kernel sends SIGTERM to the worker when its parent
+    dies, so a killed generation run leaves no orphaned workers behind."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        pass
+
+
 def default_executor(workers: int | None = None) -> cf.Executor:
     """A process pool (spawned workers: safe after torch or numpy threads started)."""
     workers = workers or os.cpu_count() or 1
-    return cf.ProcessPoolExecutor(max_workers=workers,
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
                                   mp_context=multiprocessing.get_context("spawn"))
 
 

@@ -1,8 +1,8 @@
 """Leak guard: no preprocessing may read the truth parton of a jet.
 
 Every registered preprocessing (helpers.preprocessing.PREPROCESSORS) is run on a JetSet and
-on a copy whose truth four-vectors are replaced by arbitrary values; all outputs must be
-bit-identical.
+on copies whose truth four-vectors are replaced by arbitrary values and by zeros; all outputs
+must be bit-identical (helpers.preprocessing.guard.truth_leak_report).
 """
 
 from __future__ import annotations
@@ -12,21 +12,7 @@ import pytest
 
 from helpers.data.jets import JetSet
 from helpers.preprocessing import PREPROCESSORS
-
-
-def _arrays(out) -> list[np.ndarray]:
-    """Flatten whatever a preprocessing returns into a list of numpy arrays."""
-    if isinstance(out, np.ndarray):
-        return [out]
-    if isinstance(out, dict):
-        return [a for k in sorted(out) for a in _arrays(out[k])]
-    if isinstance(out, (tuple, list)):
-        return [a for item in out for a in _arrays(item)]
-    if hasattr(out, "__dict__"):
-        return _arrays({k: v for k, v in vars(out).items() if not k.startswith("_")})
-    if hasattr(out, "numpy"):
-        return [out.detach().cpu().numpy()]
-    return [np.asarray(out)]
+from helpers.preprocessing.guard import output_arrays, truth_leak_report
 
 
 def _jets(rng: np.random.Generator, n: int = 40, m: int = 60) -> JetSet:
@@ -44,14 +30,18 @@ def _jets(rng: np.random.Generator, n: int = 40, m: int = 60) -> JetSet:
 
 @pytest.mark.parametrize("name", sorted(PREPROCESSORS))
 def test_truth_never_reaches_features(name):
-    rng = np.random.default_rng(0)
-    jets = _jets(rng)
-    poisoned = JetSet(jets.constituents.copy(), jets.labels.copy(),
-                      rng.normal(0, 1e3, jets.truth.shape).astype(np.float32))
-    zeroed = JetSet(jets.constituents.copy(), jets.labels.copy(), np.zeros_like(jets.truth))
-    ref = _arrays(PREPROCESSORS[name](jets))
-    for other in (poisoned, zeroed):
-        out = _arrays(PREPROCESSORS[name](other))
-        assert len(out) == len(ref)
-        for a, b in zip(ref, out):
-            assert a.tobytes() == b.tobytes(), f"{name}: output depends on the truth parton"
+    assert truth_leak_report(PREPROCESSORS[name], _jets(np.random.default_rng(0))) == []
+
+
+def test_guard_flags_a_function_that_reads_the_truth():
+    jets = _jets(np.random.default_rng(1))
+    problems = truth_leak_report(lambda j: (j.constituents.sum(axis=1), j.truth[:, 0]), jets)
+    assert len(problems) == 2  # output[1] changes under both truth variants
+    assert all("output[1]" in p for p in problems)
+
+
+def test_output_arrays_flattens_nested_outputs_in_a_fixed_order():
+    a, b, c = np.zeros(1), np.ones(2), np.arange(3)
+    out = output_arrays({"y": [b, (c,)], "x": a})
+    assert [name for name, _ in out] == ["output.x", "output.y[0]", "output.y[1][0]"]
+    assert [x.tolist() for _, x in out] == [[0.0], [1.0, 1.0], [0, 1, 2]]

@@ -4,7 +4,10 @@ Every model returns one logit per jet; see :mod:`helpers.models.common`.
 """
 
 from .common import Scorer, as_scorer, count_parameters, predict_logits, predict_proba
+from .pfn import PFN, PackedInputs, PaddedInputs, PaddedPFN
+from .recnn import RecNN, RecNNHead
 from .topodnn import TopoDNN
 
 __all__ = ["Scorer", "TopoDNN", "as_scorer", "count_parameters", "predict_logits",
-           "predict_proba"]
+           "predict_proba", "PFN", "PackedInputs", "PaddedInputs", "PaddedPFN",
+           "RecNN", "RecNNHead"]

@@ -9,10 +9,16 @@ Register a new preprocessing here (name -> function of a JetSet returning arrays
 
 from .topodnn import (N_CONSTITUENTS, PT_SCALE, constituent_kinematics, topodnn_feature_names,
                       topodnn_features, wrap_phi)
+from .pfn import PFN_FEATURES, PackedParticles, pfn_features
+from .recnn import NODE_FEATURES, TreeInputs, recnn_preprocess
 
 PREPROCESSORS = {
     "topodnn": topodnn_features,
+    "pfn": pfn_features,
+    "recnn": recnn_preprocess,
 }
 
 __all__ = ["N_CONSTITUENTS", "PT_SCALE", "PREPROCESSORS", "constituent_kinematics",
-           "topodnn_feature_names", "topodnn_features", "wrap_phi"]
+           "topodnn_feature_names", "topodnn_features", "wrap_phi",
+           "PFN_FEATURES", "PackedParticles", "pfn_features",
+           "NODE_FEATURES", "TreeInputs", "recnn_preprocess"]

@@ -1,0 +1,330 @@
+"""Summaries and comparisons of feature attributions for the TopoDNN's 90 inputs.
+
+The TopoDNN inputs are ordered ``(pT_0, eta_0, phi_0, pT_1, ...)`` (see
+:func:`helpers.preprocessing.topodnn_feature_names`).  This module
+
+- regroups a ``(..., 90)`` attribution as ``pT_i``, ``eta_i``, ``phi_i`` (:func:`feature_grid`,
+  :func:`kind_shares`, :func:`kind_major_order`);
+- summarises per-jet attributions per class (:func:`class_summary`) and over training seeds
+  (:func:`mean_std`);
+- quantifies how much two methods agree on the ranking of the features (Spearman's rho and
+  Kendall's tau, :func:`rank_agreement`; overlap of the top-k sets, :func:`top_k_overlap`);
+- times the methods per explained jet in one run (:func:`time_methods`, :func:`timed`,
+  :func:`cost_table`);
+- runs and caches the book's KernelSHAP set-up, shared by chapters 1 and 2
+  (:func:`explained_shap`, :func:`cached_kernel_shap`, :func:`cached_attribution`);
+- measures what limits occlusion on correlated inputs (:func:`feature_correlation`,
+  :func:`impossible_after_occlusion`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import kendalltau, spearmanr, weightedtau
+from torch import nn
+
+from ..cache import atomic_path, cached_path
+from ..preprocessing.topodnn import FEATURES_PER_CONSTITUENT
+from ..training import array_fingerprint
+from .differential import differential_relevance, mad_relevance
+from .lrp import lrp, mean_behaviour_relevance
+from .occlusion import delta_auc
+from .shap_kernel import kernel_shap, sample_background
+
+#: input kinds of the TopoDNN, in their order within one constituent
+FEATURE_KINDS = FEATURES_PER_CONSTITUENT
+#: LaTeX labels of the kinds
+KIND_LABELS = {"pT": r"$p_T$", "eta": r"$\eta$", "phi": r"$\phi$"}
+#: class names of the top-tagging task, by label
+CLASS_NAMES = {1: "top", 0: "QCD"}
+#: rank correlation measures of :func:`rank_agreement`; ``weighted`` is scipy's weighted
+#: Kendall tau with hyperbolic weights on the ranks, so agreement on the most important
+#: features counts most (the average of the rankings by either vector)
+RANK_MEASURES = {"spearman": spearmanr, "kendall": kendalltau, "weighted": weightedtau}
+#: axis labels of the measures
+RANK_LABELS = {"spearman": "Spearman ρ", "kendall": "Kendall τ", "weighted": "weighted Kendall τ"}
+
+
+def feature_grid(values: np.ndarray) -> np.ndarray:
+    """``(..., 3 * n)`` constituent-major attributions as ``(..., 3, n)``: row = kind
+    (pT, eta, phi), column = constituent index."""
+    values = np.asarray(values)
+    n_kinds = len(FEATURE_KINDS)
+    grid = values.reshape(*values.shape[:-1], values.shape[-1] // n_kinds, n_kinds)
+    return np.swapaxes(grid, -1, -2)
+
+
+def kind_major_order(n_features: int) -> np.ndarray:
+    """Column permutation that lists all pT, then all eta, then all phi features."""
+    return np.arange(n_features).reshape(-1, len(FEATURE_KINDS)).T.ravel()
+
+
+def kind_shares(importance: np.ndarray) -> dict[str, float]:
+    """Share of the total ``|importance|`` carried by each kind (pT, eta, phi); sums to 1
+    (all zero when the importance vanishes everywhere)."""
+    totals = np.abs(feature_grid(importance)).sum(axis=-1)
+    total = totals.sum()
+    return dict(zip(FEATURE_KINDS, totals / total if total > 0 else totals))
+
+
+def feature_correlation(X: np.ndarray) -> np.ndarray:
+    """Pearson correlation matrix of the columns of ``X``; a constant column (e.g. eta_0 and
+    phi_0, always 0 after preprocessing) has correlation 0 with everything, 1 with itself."""
+    X = np.asarray(X, dtype=float)
+    Z = X - X.mean(axis=0)
+    norm = np.sqrt((Z**2).sum(axis=0))
+    Z = np.divide(Z, norm, out=np.zeros_like(Z), where=norm > 0)
+    corr = Z.T @ Z
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
+def class_summary(values: np.ndarray, labels: np.ndarray, absolute: bool = True,
+                  names: Mapping[int, str] = CLASS_NAMES) -> dict[str, np.ndarray]:
+    """Per-class mean over jets of ``|values|`` (``absolute``) or of the signed values:
+    ``{class name: (d,)}``, classes in the order of ``names``."""
+    values, labels = np.asarray(values), np.asarray(labels)
+    a = np.abs(values) if absolute else values
+    return {name: a[labels == label].mean(axis=0) for label, name in names.items()}
+
+
+def mean_std(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Element-wise mean and sample standard deviation (``nan`` for a single array)."""
+    stack = np.stack([np.asarray(a, dtype=float) for a in arrays])
+    std = stack.std(axis=0, ddof=1) if len(stack) > 1 else np.full(stack.shape[1:], np.nan)
+    return stack.mean(axis=0), std
+
+
+def seed_summary(runs: Sequence[Mapping[str, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{key: (mean, std)}`` over runs (training seeds) of per-class summaries ``{key: (d,)}``."""
+    return {k: mean_std([r[k] for r in runs]) for k in runs[0]}
+
+
+def seed_agreement(vectors: Sequence[np.ndarray], measure: str = "spearman") -> float:
+    """Mean rank correlation over all pairs of runs of one method (``nan`` for one run): the
+    agreement expected from training noise alone."""
+    m = rank_agreement(dict(enumerate(vectors)), measure).to_numpy()
+    return float(m[np.triu_indices(len(m), k=1)].mean()) if len(m) > 1 else float("nan")
+
+
+def top_features(importance: np.ndarray, names: Sequence[str], k: int = 5) -> list[str]:
+    """Names of the ``k`` features with the largest importance (descending, stable)."""
+    order = np.argsort(-np.asarray(importance), kind="stable")
+    return [names[i] for i in order[:k]]
+
+
+def rank_agreement(importances: Mapping[str, np.ndarray], measure: str = "spearman") -> pd.DataFrame:
+    """Symmetric matrix of rank correlations between the feature rankings of several methods
+    (``measure`` in :data:`RANK_MEASURES`: Spearman's rho, Kendall's tau-b, or the top-weighted
+    Kendall tau); diagonal 1."""
+    corr = RANK_MEASURES[measure]
+    names = list(importances)
+    m = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            m.loc[a, b] = m.loc[b, a] = corr(importances[a], importances[b])[0]
+    return m
+
+
+def top_k_overlap(importances: Mapping[str, np.ndarray], k: int = 10) -> pd.DataFrame:
+    """Fraction of shared features between the top-``k`` sets of every pair of methods."""
+    tops = {name: set(np.argsort(-np.asarray(v), kind="stable")[:k]) for name, v in importances.items()}
+    names = list(tops)
+    return pd.DataFrame([[len(tops[a] & tops[b]) / k for b in names] for a in names],
+                        index=names, columns=names)
+
+
+@dataclass(frozen=True)
+class MethodCost:
+    """Wall time of one attribution method on ``n_jets`` explained jets."""
+
+    method: str
+    n_jets: int
+    seconds: float
+
+    @property
+    def per_jet(self) -> float:
+        """Seconds per explained jet."""
+        return self.seconds / self.n_jets
+
+
+def timed(method: str, n_jets: int, fn: Callable[[], object],
+          min_seconds: float = 0.0) -> tuple[object, MethodCost]:
+    """Call ``fn()`` until ``min_seconds`` have passed (at least once); return the last result
+    and the :class:`MethodCost` of one call (mean over the calls)."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        result = fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return result, MethodCost(method, n_jets, elapsed / calls)
+
+
+def cost_table(costs: Sequence[MethodCost], reference: str) -> pd.DataFrame:
+    """Jets, total seconds, ms per jet and the ratio ``per_jet / per_jet(reference)``."""
+    ref = next(c for c in costs if c.method == reference).per_jet
+    return pd.DataFrame(
+        [{"method": c.method, "jets": c.n_jets, "total [s]": c.seconds,
+          "per jet [ms]": 1e3 * c.per_jet, f"time / {reference}": c.per_jet / ref} for c in costs]
+    ).set_index("method")
+
+
+def model_fingerprint(model: nn.Module) -> str:
+    """Hash of a model's parameters and buffers (a cache key for its attributions)."""
+    return array_fingerprint(*model.state_dict().values())
+
+
+def cached_attribution(name: str, key: dict, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()`` stored under ``.cache/attributions/<name>-<hash(key)>.npy``.
+
+    ``key`` must fix the result (e.g. :func:`model_fingerprint`, an
+    :func:`~helpers.training.array_fingerprint` of the inputs, and the method's settings);
+    a later call with the same key loads the array instead of recomputing it.
+    """
+    path = cached_path("attributions", name, key, ".npy")
+    if path.exists():
+        return np.load(path)
+    values = np.asarray(compute())
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, values)
+    return values
+
+
+def balanced_subset(labels: np.ndarray, n_per_class: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of up to ``n_per_class`` randomly chosen jets of each label."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels)
+    picks = [rng.choice(np.flatnonzero(labels == c), min(n_per_class, int((labels == c).sum())),
+                        replace=False) for c in np.unique(labels)]
+    return np.sort(np.concatenate(picks))
+
+
+def cached_kernel_shap(model: nn.Module, X_explain: np.ndarray, background: np.ndarray,
+                       nsamples: int, seed: int = 0) -> np.ndarray:
+    """:func:`~helpers.xai.kernel_shap` values, cached under a key of the model's weights,
+    the explained jets, the background and the settings (chapters 1 and 2 share them)."""
+    key = {"model": model_fingerprint(model), "X": array_fingerprint(X_explain),
+           "background": array_fingerprint(background), "nsamples": nsamples, "seed": seed}
+    return cached_attribution("kernel-shap", key,
+                              lambda: kernel_shap(model, X_explain, background, nsamples, seed))
+
+
+def impossible_after_occlusion(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Per constituent ``k``: fraction of jets that stop being a possible preprocessed jet when
+    ``pT_k`` alone is replaced by its mean -- the pT ordering breaks
+    (``mean_k > pT_{k-1}`` or ``mean_k < pT_{k+1}``) or slot ``k`` was padding (a constituent
+    appears where the jet has none).  Correlated inputs make mean-occlusion leave the data."""
+    pt = feature_grid(X)[:, 0]
+    m = feature_grid(mean)[0]
+    prev = np.concatenate([np.full((len(pt), 1), np.inf), pt[:, :-1]], axis=1)
+    nxt = np.concatenate([pt[:, 1:], np.zeros((len(pt), 1))], axis=1)
+    return ((m > prev) | (m < nxt) | (pt == 0)).mean(axis=0)
+
+
+def explained_shap(model: nn.Module, X_test: np.ndarray, y_test: np.ndarray, X_train: np.ndarray,
+                   n_per_class: int, n_background: int, nsamples: int,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The book's KernelSHAP set-up for the TopoDNN: ``n_per_class`` random test jets of each
+    class explained against ``n_background`` random training jets.  Returns the indices of
+    the explained test jets, the background and the (cached) SHAP values."""
+    idx = balanced_subset(y_test, n_per_class, seed=seed)
+    background = sample_background(X_train, n_background, seed=seed)
+    return idx, background, cached_kernel_shap(model, X_test[idx], background, nsamples, seed=seed)
+
+
+def time_methods(model: nn.Module, X_auc: np.ndarray, y_auc: np.ndarray, X_ref: np.ndarray,
+                 X_explain: np.ndarray, y_explain: np.ndarray, background: np.ndarray,
+                 nsamples: int, n_shap: int, seed: int = 0,
+                 min_seconds: float = 0.5) -> list[MethodCost]:
+    """Wall time of every method in one run, on the same model, inputs and threads.
+
+    Delta-AUC runs on ``(X_auc, y_auc)`` (a global measure: its time is divided by all those
+    jets); MAD (differential relevance + per-class mean) and LRP-epsilon on ``X_explain``;
+    KernelSHAP, uncached, on the first ``n_shap`` explained jets, and MAD again on exactly
+    those jets (matched count).  A short warm-up call comes first; the fast methods are
+    repeated for at least ``min_seconds`` to average out timer noise.
+    """
+    mean = X_ref.mean(axis=0)
+    X_shap, y_shap = X_explain[:n_shap], y_explain[:n_shap]
+
+    def mad(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
+        return lambda: mad_relevance(differential_relevance(model, X, mean), y)
+
+    mad(X_explain[:10], y_explain[:10])()
+    lrp(model, X_explain[:10])
+    return [
+        timed("ΔAUC", len(X_auc), lambda: delta_auc(model, X_auc, y_auc, reference=X_ref),
+              min_seconds)[1],
+        timed("MAD", len(X_explain), mad(X_explain, y_explain), min_seconds)[1],
+        timed("LRP-ε", len(X_explain), lambda: lrp(model, X_explain), min_seconds)[1],
+        timed("MAD, SHAP's jets", n_shap, mad(X_shap, y_shap), min_seconds)[1],
+        timed("KernelSHAP", n_shap,
+              lambda: kernel_shap(model, X_shap, background, nsamples, seed))[1],
+    ]
+
+
+#: LRP variants of the chapters: label -> rule used in every layer
+LRP_RULES = {"LRP-ε": "epsilon", "LRP-γ": "gamma", "LRP-z+": "zplus"}
+#: importance measures of :func:`method_summaries`
+METHODS = ("ΔAUC", "SHAP", *LRP_RULES, "LRP-ε − MB", "MAD")
+
+
+def method_summaries(model: nn.Module, X: np.ndarray, y: np.ndarray, X_train: np.ndarray,
+                     methods: Sequence[str],
+                     shap: Mapping | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Per-class importance vectors ``{method: {class: (d,)}}`` of one network on ``(X, y)``.
+
+    - ``ΔAUC``: :func:`~helpers.xai.delta_auc` (global: the same vector for both classes);
+    - ``SHAP``: mean ``|SHAP value|`` over the jets of :func:`explained_shap`, whose settings
+      (``n_per_class, n_background, nsamples, seed``) are ``shap``;
+    - ``LRP-ε``, ``LRP-γ``, ``LRP-z+``: mean ``|R_k|`` with that rule in every layer;
+    - ``LRP-ε − MB``: mean ``|R_k(x) - R_k(x_mean)|`` (LRP-ε minus the mean-behaviour relevance);
+    - ``MAD``: mean ``|D_k|`` of the differential relevance.
+
+    Means (occlusion values, mean behaviour) and the SHAP background come from ``X_train``.
+    """
+    mean = np.asarray(X_train).mean(axis=0)
+
+    def shap_summary() -> dict[str, np.ndarray]:
+        idx, _, values = explained_shap(model, X, y, X_train, **dict(shap or {}))
+        return class_summary(values, y[idx])
+
+    def global_delta_auc() -> dict[str, np.ndarray]:
+        d = delta_auc(model, X, y, reference=X_train)
+        return {c: d for c in CLASS_NAMES.values()}
+
+    compute = {
+        "ΔAUC": global_delta_auc,
+        "SHAP": shap_summary,
+        "LRP-ε − MB": lambda: class_summary(
+            lrp(model, X) - mean_behaviour_relevance(model, mean), y),
+        "MAD": lambda: class_summary(differential_relevance(model, X, mean), y),
+        **{name: (lambda rule=rule: class_summary(lrp(model, X, rules=rule), y))
+           for name, rule in LRP_RULES.items()},
+    }
+    unknown = set(methods) - set(compute)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
+    return {m: compute[m]() for m in methods}
+
+
+def strongest_partners(corr: Mapping[str, np.ndarray], names: Sequence[str],
+                       features: Sequence[int], n: int = 2) -> pd.DataFrame:
+    """For each feature index in ``features``, its ``n`` partners with the largest
+    ``|correlation|`` in the first class of ``corr`` (``{class: (d, d)}``), with the signed
+    correlation in every class; rows indexed by ``(feature, partner)`` names."""
+    first = np.abs(np.asarray(next(iter(corr.values()))))
+    rows, index = [], []
+    for k in features:
+        others = np.delete(np.arange(len(names)), k)
+        for j in others[np.argsort(-first[k, others], kind="stable")[:n]]:
+            rows.append({c: float(np.asarray(m)[k, j]) for c, m in corr.items()})
+            index.append((names[k], names[j]))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["input", "partner"]))

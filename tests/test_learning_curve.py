@@ -1,0 +1,99 @@
+"""Learning curves: sizes, epoch budget, table layout, reuse of the chapter's cached models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from helpers import learning_curve as lc
+from helpers.config import get_profile
+from helpers.data.jets import JetSet
+from helpers.experiments import train_topodnn
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path / "cache"))
+
+
+def toy_jets(n: int, seed: int) -> JetSet:
+    """Balanced jets: signal has a hard second prong at Delta R ~ 0.3, background does not."""
+    rng = np.random.default_rng(seed)
+    labels = (np.arange(n) % 2).astype(np.int8)
+    m = 12
+    pt = np.sort(rng.exponential(30.0, size=(n, m)), axis=1)[:, ::-1] + 1.0
+    pt[:, 1] = np.where(labels == 1, 0.8 * pt[:, 0], pt[:, 1])
+    eta = rng.normal(0, 0.05, size=(n, m))
+    phi = rng.normal(0, 0.05, size=(n, m))
+    eta[:, 1] += np.where(labels == 1, 0.3, 0.0)
+    c = np.stack([pt * np.cosh(eta), pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)], -1)
+    return JetSet(c.astype(np.float32), labels, np.zeros((n, 4), np.float32))
+
+
+@pytest.fixture
+def tiny_profile():
+    return get_profile("ci", n_seeds=2, chapters={"topodnn": {
+        "hidden": (8, 4), "max_epochs": 2, "patience": 2, "batch_size": 32}})
+
+
+def test_usable_sizes():
+    assert lc.usable_sizes([400, 100, 100, 5000, 0], 1000) == [100, 400]
+    assert lc.usable_sizes([5000], 1000) == [1000]
+
+
+def test_epochs_for_size_gives_equal_step_budgets():
+    assert lc.epochs_for_size(20000, 20000, 40) == 40
+    assert lc.epochs_for_size(10000, 20000, 40) == 80
+    assert lc.epochs_for_size(3000, 20000, 40) == 267  # ceil(40 * 20000 / 3000)
+    assert lc.epochs_for_size(1000, 20000, 40) == lc.MAX_EPOCHS_CAP
+    assert lc.epochs_for_size(1000, 20000, 40, cap=50) == 50
+
+
+def test_topodnn_curve_layout_and_reuse_of_the_full_size_model(tiny_profile):
+    train, val, test = toy_jets(200, 0), toy_jets(60, 1), toy_jets(100, 2)
+    curve = lc.topodnn_curve(train, val, test, [50, 200, 10_000], tiny_profile, seeds=[0, 1], device="cpu")
+    assert list(curve["n_train"]) == [50, 50, 200, 200]
+    assert list(curve["seed"]) == [0, 1, 0, 1]
+    assert {"model", "epochs", "auc", "accuracy", "rejection_0.3", "rejection_0.5"} <= set(curve.columns)
+    assert curve["auc"].between(0, 1).all()
+    assert curve["epochs"].iloc[0] <= lc.epochs_for_size(50, 200, 2)
+    # the full-size point is the chapter's own model: same cache entry
+    _, hist = train_topodnn(train, val, tiny_profile, 1, "cpu")
+    assert hist.from_cache
+
+
+def test_baseline_curve_learns_a_separable_observable():
+    rng = np.random.default_rng(3)
+
+    def obs(n: int) -> tuple[dict, np.ndarray]:
+        y = np.arange(n) % 2
+        d = {k: rng.normal(size=n) for k in ("tau1", "tau2", "tau3", "tau21", "tau32")}
+        d["mass"] = rng.normal(80 + 90 * y, 15)
+        return d, y
+
+    (tr, y_tr), (te, y_te) = obs(600), obs(400)
+    curve = lc.baseline_curve(tr, y_tr, te, y_te, [100, 600], seeds=[0, 1])
+    assert list(curve["n_train"]) == [100, 100, 600, 600]
+    assert curve["model"].iloc[0] == "boosted trees (mass+tau)"
+    assert (curve["auc"] > 0.95).all()
+
+
+def test_curve_summary_mean_and_std():
+    df = pd.DataFrame({"model": ["a", "a", "a", "b"], "n_train": [10, 10, 20, 10],
+                       "seed": [0, 1, 0, 0], "auc": [0.8, 0.9, 0.95, 0.7]})
+    s = lc.curve_summary(df).set_index(["model", "n_train"])
+    assert s.loc[("a", 10), "mean"] == pytest.approx(0.85)
+    assert s.loc[("a", 10), "std"] == pytest.approx(np.std([0.8, 0.9], ddof=1))
+    assert s.loc[("a", 10), "seeds"] == 2
+    assert np.isnan(s.loc[("b", 10), "std"])
+
+
+def test_gain_per_doubling():
+    s = pd.DataFrame({"model": ["a"] * 3 + ["b"], "n_train": [100, 200, 400, 100],
+                      "mean": [0.80, 0.83, 0.86, 0.9]})
+    assert lc.gain_per_doubling(s, "a") == pytest.approx(0.03)
+    assert np.isnan(lc.gain_per_doubling(s, "b"))

@@ -28,10 +28,8 @@ class Profile:
     jets_per_class_extra: dict[str, int]
     #: jets per generation shard (unit of parallel work)
     shard_size: int
-    #: training
-    epochs: int
+    #: training seeds per model (the chapters show mean +- std over them)
     n_seeds: int
-    batch_size: int = 256
     #: explanation budgets
     n_explain: int = 100
     n_background: int = 50
@@ -59,7 +57,6 @@ _PROFILES: dict[str, Profile] = {
         jets_per_class_extra={"train": 300, "val": 100, "test": 100},
         shard_size=200,
         cell_timeout=1200,
-        epochs=2,
         n_seeds=1,
         n_explain=20,
         n_background=10,
@@ -83,7 +80,6 @@ _PROFILES: dict[str, Profile] = {
         jets_per_class={"train": 10000, "val": 2000, "test": 4000},
         jets_per_class_extra={"train": 7000, "val": 1000, "test": 2000},
         shard_size=1000,
-        epochs=20,
         n_seeds=3,
         n_explain=300,
         n_background=100,
@@ -109,7 +105,6 @@ _PROFILES: dict[str, Profile] = {
         jets_per_class_extra={"train": 100000, "val": 20000, "test": 40000},
         shard_size=5000,
         cell_timeout=6 * 3600,
-        epochs=40,
         n_seeds=5,
         n_explain=2000,
         n_background=200,
@@ -136,8 +131,8 @@ _PROFILES: dict[str, Profile] = {
 def get_profile(name: str = "standard", **overrides) -> Profile:
     """Return the named profile, optionally with some fields replaced.
 
-    >>> get_profile("ci").epochs
-    2
+    >>> get_profile("ci").n_seeds
+    1
     """
     if isinstance(name, Profile):
         return dataclasses.replace(name, **overrides) if overrides else name
@@ -151,6 +146,21 @@ def cache_dir() -> Path:
     """Root of the data/model cache: ``$JETBOOK_CACHE`` or ``<repo>/.cache``."""
     path = Path(os.environ.get("JETBOOK_CACHE", REPO_ROOT / ".cache"))
     return path
+
+
+def setup_device(device: str = "auto") -> str:
+    """Resolve ``device`` and, on the CPU, set torch's thread count for the book's models.
+
+    The count is ``$JETBOOK_TORCH_THREADS`` (default 1): the networks here are small and
+    their mini-batches short, so extra threads mostly wait -- on a busy 2-core machine two
+    threads made TopoDNN training tens of times slower than one.
+    """
+    device = resolve_device(device)
+    if device == "cpu":
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("JETBOOK_TORCH_THREADS", "1")))
+    return device
 
 
 def resolve_device(device: str = "auto") -> str:

@@ -43,12 +43,11 @@ data_dir = ""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 
 from helpers import plotting
 from helpers import xai
 from helpers.baselines import BASELINE_FEATURES, baseline_scores, train_baseline
-from helpers.config import get_profile, resolve_device
+from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import topodnn_config, train_topodnn
 from helpers.learning_curve import baseline_curve, curve_summary, gain_per_doubling, topodnn_curve
@@ -59,13 +58,10 @@ from helpers.preprocessing import topodnn_feature_names, topodnn_features
 from helpers.xai import attribution as attr
 from helpers.xai import plots as xplots
 
-# one CPU thread: batches of 96 jets gain little from more, and on a busy CPU extra threads
-# slow training down many times over
-torch.set_num_threads(1)
 plotting.use_style()
 prof = get_profile(profile)
 settings = prof.chapter("topodnn")
-device = resolve_device(device)
+device = setup_device(device)
 seeds = [seed + i for i in range(prof.n_seeds)]
 print(f"profile: {prof.name}, device: {device}, training seeds: {seeds}, data: {data_source}")
 

@@ -53,11 +53,10 @@ data_dir = ""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 
 from helpers import plotting
 from helpers import xai
-from helpers.config import get_profile, resolve_device
+from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import train_topodnn
 from helpers.models import predict_logits
@@ -66,13 +65,10 @@ from helpers.xai import attribution as attr
 from helpers.xai import plots as xplots
 from helpers.xai import toy
 
-# one CPU thread: batches of 96 jets gain little from more, and on a busy CPU extra threads
-# slow training down many times over
-torch.set_num_threads(1)
 plotting.use_style()
 prof = get_profile(profile)
 settings = prof.chapter("topodnn")
-device = resolve_device(device)
+device = setup_device(device)
 seeds = [seed + i for i in range(prof.n_seeds)]
 print(f"profile: {prof.name}, device: {device}, training seeds: {seeds}, data: {data_source}")
 

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import plotting
-from helpers.config import get_profile
+from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import TOPODNN_DEFAULTS, topodnn_config, train_topodnn
 from helpers.learning_curve import epochs_for_size, usable_sizes
@@ -63,12 +63,13 @@ from helpers.xai.nap_plots import (plot_activation_frequency, plot_layer_separab
 
 plotting.use_style()
 prof = get_profile(profile)
+device = setup_device(device)
 cfg = prof.chapter("nap")
 seeds = [seed + i for i in range(prof.n_seeds)]
 BASELINE = tuple(TOPODNN_DEFAULTS["hidden"])
 CLASSES = ("overall", "top", "QCD")
 N_SEEDS = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
-print(f"profile: {prof.name}, data source: {data_source}, training seeds: {seeds}")
+print(f"profile: {prof.name}, device: {device}, data source: {data_source}, training seeds: {seeds}")
 
 # %% [markdown]
 # ## The baseline TopoDNN

@@ -51,7 +51,7 @@ from scipy.special import expit
 
 from helpers import latent, plotting
 from helpers.baselines import baseline_scores, train_baseline
-from helpers.config import get_profile, resolve_device
+from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import train_topodnn
 from helpers.leak import (leaky_pfn_features, plot_balance, plot_particle_delta_auc,
@@ -69,7 +69,7 @@ from helpers.probing import probe_table
 plotting.use_style()
 prof = get_profile(profile)
 settings = prof.chapter("pfn")
-device = resolve_device(device)
+device = setup_device(device)
 seeds = [seed + k for k in range(prof.n_seeds)]
 CLASSES = {0: "QCD", 1: "top"}
 print(f"profile: {prof.name}, data source: {data_source}, device: {device}, "

@@ -55,7 +55,7 @@ from scipy.special import expit
 from helpers import plotting
 from helpers import saliency as sal
 from helpers.baselines import baseline_scores, train_baseline
-from helpers.config import get_profile, resolve_device
+from helpers.config import get_profile, setup_device
 from helpers.data import SPLITS, load_task
 from helpers.experiments import train_topodnn
 from helpers.metrics import aggregate, format_mean_std, roc_curve, summarize
@@ -71,9 +71,7 @@ from helpers.xai.nap import hidden_activations
 plotting.use_style()
 prof = get_profile(profile)
 ch = prof.chapter("recnn")
-device = resolve_device(device)
-if device == "cpu":
-    torch.set_num_threads(1)  # tiny per-level matrices: more threads add mostly waiting
+device = setup_device(device)
 seeds = [seed + i for i in range(prof.n_seeds)]
 TASKS = {"w_qcd": "W/QCD", "top_qcd": "top/QCD", "quark_gluon": "quark/gluon"}
 CLASSES = {"w_qcd": {1: "W", 0: "QCD"}, "top_qcd": {1: "top", 0: "QCD"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers.config import PROFILES, get_profile, resolve_device
+from helpers.config import PROFILES, get_profile, resolve_device, setup_device
 
 
 @pytest.mark.parametrize("name", PROFILES)
@@ -15,7 +15,7 @@ def test_profiles_are_consistent(name):
     for split, n in prof.jets_per_class_extra.items():
         # the W/QCD task reads its QCD jets from the main QCD sample
         assert 0 < n <= prof.jets_per_class[split]
-    assert prof.shard_size > 0 and prof.epochs > 0 and prof.n_seeds > 0
+    assert prof.shard_size > 0 and prof.n_seeds > 0 and prof.cell_timeout > 0
 
 
 def test_profiles_grow():
@@ -25,7 +25,7 @@ def test_profiles_grow():
 
 
 def test_profile_overrides_and_errors():
-    assert get_profile("ci", epochs=7).epochs == 7
+    assert get_profile("ci", n_seeds=7).n_seeds == 7
     with pytest.raises(ValueError, match="unknown profile"):
         get_profile("huge")
 
@@ -38,3 +38,15 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA"):
             resolve_device("cuda")
+
+
+def test_setup_device_sets_cpu_threads(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("JETBOOK_TORCH_THREADS", "1")
+        assert setup_device("cpu") == "cpu" and torch.get_num_threads() == 1
+        monkeypatch.setenv("JETBOOK_TORCH_THREADS", "2")
+        setup_device("cpu")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

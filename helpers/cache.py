@@ -44,15 +44,43 @@ def ensure_writable_dir(path: Path) -> Path:
     return path
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_parts(final: Path) -> list[Path]:
+    """Delete temporary files of ``final`` left by writers that no longer run (killed).
+
+    Temporary names carry the writer's process id: ``.<name>.<pid>.<random>.part``.
+    """
+    final = Path(final)
+    removed = []
+    for part in final.parent.glob(f".{final.name}.*.part"):
+        pid = part.name[len(final.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``final``; rename it to ``final`` on success.
 
-    On any exception the temporary file is removed and ``final`` is left untouched.
+    On any exception the temporary file is removed and ``final`` is left untouched; the
+    leftovers of writers that were killed outright are removed first.
     """
     final = Path(final)
     ensure_writable_dir(final.parent)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+    remove_stale_parts(final)
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.{os.getpid()}.",
+                               suffix=".part")
     os.close(fd)
     tmp_path = Path(tmp)
     try:

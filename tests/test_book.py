@@ -365,6 +365,23 @@ def test_chapter_page_in_browser(driver, server, chapter):
     broken = _images_loaded(driver)
     assert not broken, f"{url}: images that did not load: {broken}"
     _assert_no_error_output(driver, url)
+    _assert_math_rendered(driver, url)
+
+
+def _assert_math_rendered(driver, url: str) -> None:
+    """Formulas are typeset by the bundled MathJax (no network): no raw TeX is left."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    n_math = driver.execute_script("return document.querySelectorAll('.math').length;")
+    if not n_math:
+        return
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.querySelectorAll('mjx-container').length")
+        >= n_math, f"{url}: MathJax did not typeset the {n_math} formulas")
+    src = driver.execute_script(
+        "return Array.from(document.scripts).map(s => s.src).find(s => s.includes('tex-chtml'))")
+    assert src and src.startswith(driver.current_url.split("/notebooks/")[0]), \
+        f"{url}: MathJax is not the bundled copy ({src})"
 
 
 @pytest.mark.slow

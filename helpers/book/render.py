@@ -35,10 +35,40 @@ def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = R
     for folder in ("book", "_static"):
         if (root / folder).is_dir():
             shutil.copytree(root / folder, src / folder)
+    if _stage_mathjax(src / "_static" / "mathjax"):
+        sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+        sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
+        sphinx.setdefault("html_static_path", ["_static"])
+        with open(src / "_config.yml", "w") as fh:
+            yaml.safe_dump(config, fh, sort_keys=False)
     for chapter in chapters:
         dest = src / f"{chapter.toc_file}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
         _stage_notebook(paths.executed(chapter), dest)
+
+
+#: the parts of MathJax 3 (es5 build) that the TeX -> CHTML renderer loads
+_MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y")
+
+
+def _stage_mathjax(dest: Path) -> bool:
+    """Copy a local MathJax (the ``django-static-mathjax`` package) so that the book's
+    formulas render without network access; False (CDN fallback) if it is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    es5 = Path(list(spec.submodule_search_locations)[0]) / "static" / "mathjax" / "es5"
+    if not (es5 / "tex-chtml.js").is_file():
+        return False
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in _MATHJAX_PARTS:
+        if (es5 / part).is_dir():
+            shutil.copytree(es5 / part, dest / part)
+        elif (es5 / part).is_file():
+            shutil.copy2(es5 / part, dest / part)
+    return True
 
 
 def _stage_notebook(executed: Path, dest: Path) -> None:

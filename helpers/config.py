@@ -39,6 +39,14 @@ class Profile:
     #: per-chapter settings: {"topodnn": {...}, "pfn": {...}, "recnn": {...}, ...}
     chapters: dict = field(default_factory=dict)
 
+    def training_seeds(self, seed: int) -> list[int]:
+        """Seeds of the ``n_seeds`` trainings of each model: ``seed, seed + 1, ...``.
+
+        Every chapter uses this rule, so a model trained by one chapter is found in the
+        cache by the next.
+        """
+        return [seed + i for i in range(self.n_seeds)]
+
     def chapter(self, name: str) -> dict:
         """Settings of one chapter's models (empty dict if the profile has none)."""
         return dict(self.chapters.get(name, {}))

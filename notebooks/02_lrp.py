@@ -69,7 +69,7 @@ plotting.use_style()
 prof = get_profile(profile)
 settings = prof.chapter("topodnn")
 device = setup_device(device)
-seeds = [seed + i for i in range(prof.n_seeds)]
+seeds = prof.training_seeds(seed)
 print(f"profile: {prof.name}, device: {device}, training seeds: {seeds}, data: {data_source}")
 
 # %% [markdown]

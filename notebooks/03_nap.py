@@ -65,7 +65,7 @@ plotting.use_style()
 prof = get_profile(profile)
 device = setup_device(device)
 cfg = prof.chapter("nap")
-seeds = [seed + i for i in range(prof.n_seeds)]
+seeds = prof.training_seeds(seed)
 BASELINE = tuple(TOPODNN_DEFAULTS["hidden"])
 CLASSES = ("overall", "top", "QCD")
 N_SEEDS = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"

@@ -70,7 +70,7 @@ plotting.use_style()
 prof = get_profile(profile)
 settings = prof.chapter("pfn")
 device = setup_device(device)
-seeds = [seed + k for k in range(prof.n_seeds)]
+seeds = prof.training_seeds(seed)
 CLASSES = {0: "QCD", 1: "top"}
 print(f"profile: {prof.name}, data source: {data_source}, device: {device}, "
       f"training seeds: {seeds}")

@@ -72,7 +72,7 @@ plotting.use_style()
 prof = get_profile(profile)
 ch = prof.chapter("recnn")
 device = setup_device(device)
-seeds = [seed + i for i in range(prof.n_seeds)]
+seeds = prof.training_seeds(seed)
 TASKS = {"w_qcd": "W/QCD", "top_qcd": "top/QCD", "quark_gluon": "quark/gluon"}
 CLASSES = {"w_qcd": {1: "W", 0: "QCD"}, "top_qcd": {1: "top", 0: "QCD"},
            "quark_gluon": {1: "quark", 0: "gluon"}}

@@ -50,3 +50,8 @@ def test_setup_device_sets_cpu_threads(monkeypatch):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_training_seeds_shared_rule():
+    assert get_profile("standard").training_seeds(5) == [5, 6, 7]
+    assert get_profile("ci").training_seeds(0) == [0]

@@ -28,8 +28,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers.models.pfn import (PFN, PFN_DEFAULTS, PackedInputs, PaddedInputs,  # noqa: E402
-                                PaddedPFN, training_throughput)
+from helpers.experiments import PFN_DEFAULTS  # noqa: E402
+from helpers.models.pfn import PFN, PackedInputs, PaddedInputs, PaddedPFN  # noqa: E402
+from helpers.training import training_throughput  # noqa: E402
 
 MAX_PARTICLES = 200
 
@@ -88,7 +89,7 @@ def main() -> None:
     results = {}
     for name, (cls, inputs) in forms.items():
         results[name] = training_throughput(cls, inputs, y, args.batch_size, args.epochs,
-                                            args.device)
+                                            args.device, lr=PFN_DEFAULTS["lr"])
         print(f"  {name:28s} {results[name]:10,.0f} jets/s")
     base = results["padded (200 slots)"]
     print("speed-up over padded: "

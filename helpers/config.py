@@ -97,7 +97,9 @@ _PROFILES: dict[str, Profile] = {
                         "learning_curve": [1000, 2500, 5000, 10000, 20000],
                         "shap_jets_per_class": 96, "shap_nsamples": 1000,
                         "timing_shap_jets": 20},
-            "pfn": {"max_epochs": 24, "batch_size": 250, "lr_milestones": [16, 21],
+            # paper recipe: Adam 3e-4, batch 250 -- tuned for 1.2 M jets; on 20 k jets it
+            # stops far from converged (measured: AUC 0.936 vs 0.970 with lr 1e-3, batch 100)
+            "pfn": {"max_epochs": 24, "batch_size": 100, "lr": 1e-3, "lr_milestones": [16, 21],
                     "patience": 5, "n_leading": 3},
             "recnn": {"max_epochs": 10, "patience": 3, "batch_size": 64,
                       "max_jets": {"train": 14000, "val": 2000, "test": 4000},

@@ -1,7 +1,10 @@
-"""Recipes shared by several chapters: train the book's standard models from a profile.
+"""Training recipes of the book's models: a profile in, a trained (or cached) model out.
 
-Chapter 1 trains the TopoDNN; chapters 2-4 reuse exactly the same trained models (same
-config, same cache key), so a later chapter never retrains what an earlier one trained.
+Each model has paper defaults (``*_DEFAULTS``) that a profile's chapter block may override,
+a ``*_config`` that resolves them, and a ``train_*`` that trains through
+:func:`helpers.training.train_cached`.  Chapter 1 trains the TopoDNN; chapters 2-4 reuse
+exactly the same trained models (same config, same cache key), so a later chapter never
+retrains what an earlier one trained.
 """
 
 from __future__ import annotations
@@ -10,22 +13,46 @@ import numpy as np
 
 from .config import Profile, get_profile
 from .data.jets import JetSet
-from .models import TopoDNN
+from .models import PFN, PackedInputs, RecNN, TopoDNN
 from .preprocessing import topodnn_features
+from .preprocessing.recnn import NODE_FEATURES, TaskTrees
 from .training import TrainHistory, array_fingerprint, train_cached
 
+#: Khot et al.'s TopoDNN recipe (after Pearkes et al.)
 TOPODNN_DEFAULTS = {"hidden": (300, 102, 12, 6), "lr": 1e-3, "batch_size": 96,
                     "max_epochs": 40, "patience": 5}
+#: Khot et al.'s PFN architecture and recipe
+PFN_DEFAULTS = {"phi_sizes": (100, 100, 256), "f_sizes": (100, 100, 100), "lr": 3e-4,
+                "batch_size": 250, "max_epochs": 30, "patience": 5, "lr_milestones": (10, 20),
+                "lr_gamma": 0.1}
+#: Cheng's RecNN (after Louppe et al.)
+RECNN_DEFAULTS = {"embed_dim": 70, "hidden": 70, "lr": 1e-3, "batch_size": 64,
+                  "max_epochs": 25, "patience": 5}
+
+
+def model_config(block: str, defaults: dict, profile: Profile | str, seed: int,
+                 overrides: dict) -> dict:
+    """``defaults`` overridden by the profile's ``block`` settings, then by ``overrides``;
+    tuples become lists so that the config hashes like its JSON form."""
+    ch = get_profile(profile).chapter(block)
+    cfg = {k: ch.get(k, v) for k, v in defaults.items()}
+    cfg.update(overrides, seed=seed)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}
 
 
 def topodnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
-    """Training config of the TopoDNN for a profile (paper defaults, profile overrides)."""
-    prof = get_profile(profile)
-    ch = prof.chapter("topodnn")
-    cfg = {k: ch.get(k, v) for k, v in TOPODNN_DEFAULTS.items()}
-    cfg.update(overrides, seed=seed)
-    cfg["hidden"] = list(cfg["hidden"])
-    return cfg
+    """Training config of the TopoDNN for a profile."""
+    return model_config("topodnn", TOPODNN_DEFAULTS, profile, seed, overrides)
+
+
+def pfn_config(profile: Profile | str, seed: int, **overrides) -> dict:
+    """Training config of the PFN for a profile."""
+    return model_config("pfn", PFN_DEFAULTS, profile, seed, overrides)
+
+
+def recnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
+    """Training config of the RecNN for a profile."""
+    return model_config("recnn", RECNN_DEFAULTS, profile, seed, overrides)
 
 
 def train_topodnn(train: JetSet, val: JetSet, profile: Profile | str, seed: int,
@@ -39,3 +66,31 @@ def train_topodnn(train: JetSet, val: JetSet, profile: Profile | str, seed: int,
                         {**cfg, "arch": "TopoDNN"}, X_tr, y_tr, X_va, y_va,
                         name=f"topodnn-s{seed}", data_key=array_fingerprint(X_tr, y_tr, X_va, y_va),
                         device=device)
+
+
+def train_pfn(train, y_train: np.ndarray, val, y_val: np.ndarray, profile: Profile | str,
+              seed: int, device: str = "auto", name: str = "pfn",
+              **overrides) -> tuple[PFN, TrainHistory]:
+    """Train (or load from the cache) a packed PFN on preprocessed particles.
+
+    ``train``/``val`` are :class:`~helpers.preprocessing.pfn.PackedParticles`; the cache key
+    holds the config, the seed and a fingerprint of the inputs, so differently preprocessed
+    data (e.g. the leaky inputs of :mod:`helpers.leak`) never share a model.
+    """
+    cfg = pfn_config(profile, seed, **overrides)
+    X_tr, X_va = PackedInputs.from_packed(train), PackedInputs.from_packed(val)
+    y_tr, y_va = np.asarray(y_train, np.float32), np.asarray(y_val, np.float32)
+    return train_cached(lambda: PFN(tuple(cfg["phi_sizes"]), tuple(cfg["f_sizes"])),
+                        {**cfg, "arch": "PFN"}, X_tr, y_tr, X_va, y_va,
+                        name=f"{name}-s{seed}",
+                        data_key=array_fingerprint(X_tr, y_tr, X_va, y_va), device=device)
+
+
+def train_recnn(task: TaskTrees, profile: Profile | str, seed: int, device: str = "auto",
+                **overrides) -> tuple[RecNN, TrainHistory]:
+    """Train (or load from the cache) the RecNN of one task and seed."""
+    cfg = recnn_config(profile, seed, **overrides)
+    return train_cached(lambda: RecNN(embed_dim=cfg["embed_dim"], hidden=cfg["hidden"]),
+                        {**cfg, "arch": "RecNN", "task": task.name, "features": NODE_FEATURES},
+                        task.inputs("train"), task.labels("train"), task.inputs("val"),
+                        task.labels("val"), name=f"recnn-{task.name}-s{seed}", device=device)

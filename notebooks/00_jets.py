@@ -42,14 +42,12 @@ import pandas as pd
 
 from helpers import observables as obs
 from helpers import plotting
-from helpers.config import get_profile
 from helpers.data import load_task, read_attrs, read_jets, sample_file, task_files
 from helpers.images import average_image
+from helpers.notebook import start_chapter
 
-plotting.use_style()
-prof = get_profile(profile)
+prof = start_chapter(None, profile, "cpu", seed, data_source).profile
 generated = data_source == "generated"
-print(f"profile: {prof.name}, data source: {data_source}, seed: {seed}")
 
 # %% [markdown]
 # ## Generating (or loading) the top/QCD sample
@@ -319,6 +317,7 @@ print("all cross-checks passed")
 # %% [markdown]
 # **What the later chapters use.** The constituent four-momenta $(E, p_x, p_y, p_z)$ —
 # nothing else — are the network inputs. Each generated jet also carries the
-# four-momentum of its matched truth parton (the top, the W, or the hard quark/gluon);
+# four-momentum of its matched truth parton as it leaves the hard process (the top, the
+# W, or the hard quark/gluon);
 # it is stored *only* so that chapter 4 can demonstrate how a label leaks when truth
 # information reaches the inputs, and a test guarantees that no preprocessing reads it.

@@ -44,26 +44,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import plotting
 from helpers import xai
 from helpers.baselines import BASELINE_FEATURES, baseline_scores, train_baseline
-from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import topodnn_config, train_topodnn
 from helpers.learning_curve import baseline_curve, curve_summary, gain_per_doubling, topodnn_curve
 from helpers.metrics import aggregate, format_mean_std, summarize
 from helpers.models import count_parameters, predict_proba
+from helpers.notebook import start_chapter
 from helpers.observables import compute_observables
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
 from helpers.xai import attribution as attr
 from helpers.xai import plots as xplots
 
-plotting.use_style()
-prof = get_profile(profile)
-settings = prof.chapter("topodnn")
-device = setup_device(device)
-seeds = prof.training_seeds(seed)
-print(f"profile: {prof.name}, device: {device}, training seeds: {seeds}, data: {data_source}")
+prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
 
 # %% [markdown]
 # ## Inputs: 30 constituents, aligned

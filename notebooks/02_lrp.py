@@ -56,21 +56,16 @@ import pandas as pd
 
 from helpers import plotting
 from helpers import xai
-from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import train_topodnn
 from helpers.models import predict_logits
+from helpers.notebook import start_chapter
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
 from helpers.xai import attribution as attr
 from helpers.xai import plots as xplots
 from helpers.xai import toy
 
-plotting.use_style()
-prof = get_profile(profile)
-settings = prof.chapter("topodnn")
-device = setup_device(device)
-seeds = prof.training_seeds(seed)
-print(f"profile: {prof.name}, device: {device}, training seeds: {seeds}, data: {data_source}")
+prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
 
 # %% [markdown]
 # ## Exact examples first

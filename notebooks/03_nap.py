@@ -49,27 +49,21 @@ data_dir = ""
 import numpy as np
 import pandas as pd
 
-from helpers import plotting
-from helpers.config import get_profile, setup_device
 from helpers.data import load_task
 from helpers.experiments import TOPODNN_DEFAULTS, topodnn_config, train_topodnn
 from helpers.learning_curve import epochs_for_size, usable_sizes
 from helpers.metrics import aggregate, format_mean_std
+from helpers.notebook import start_chapter
 from helpers.preprocessing import topodnn_features
 from helpers.xai.nap import (active_widths, hidden_activations, layer_probe_auc, measure,
                              neural_activation_pattern, pruning_study, within_spread)
 from helpers.xai.nap_plots import (plot_activation_frequency, plot_layer_separability, plot_nap,
                                    plot_sparsity_vs_training, plot_width_scan)
 
-plotting.use_style()
-prof = get_profile(profile)
-device = setup_device(device)
-cfg = prof.chapter("nap")
-seeds = prof.training_seeds(seed)
+prof, cfg, device, seeds = start_chapter("nap", profile, device, seed, data_source)
 BASELINE = tuple(TOPODNN_DEFAULTS["hidden"])
 CLASSES = ("overall", "top", "QCD")
 N_SEEDS = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
-print(f"profile: {prof.name}, device: {device}, data source: {data_source}, training seeds: {seeds}")
 
 # %% [markdown]
 # ## The baseline TopoDNN

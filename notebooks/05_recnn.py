@@ -55,12 +55,11 @@ from scipy.special import expit
 from helpers import plotting
 from helpers import saliency as sal
 from helpers.baselines import baseline_scores, train_baseline
-from helpers.config import get_profile, setup_device
 from helpers.data import SPLITS, load_task
-from helpers.experiments import train_topodnn
+from helpers.experiments import recnn_config, train_recnn, train_topodnn
 from helpers.metrics import aggregate, format_mean_std, roc_curve, summarize
-from helpers.models.recnn import (LAYERS, RecNN, evaluation_speed, predict_tree, recnn_config,
-                                  train_recnn)
+from helpers.models.recnn import LAYERS, RecNN, evaluation_speed, predict_tree
+from helpers.notebook import start_chapter
 from helpers.observables import compute_observables
 from helpers.preprocessing import topodnn_features
 from helpers.preprocessing.recnn import level_order, prepare_task
@@ -68,16 +67,10 @@ from helpers.probing import probe_table
 from helpers.transfer import HEAD_DEFAULTS, transfer_auc
 from helpers.xai.nap import hidden_activations
 
-plotting.use_style()
-prof = get_profile(profile)
-ch = prof.chapter("recnn")
-device = setup_device(device)
-seeds = prof.training_seeds(seed)
+prof, ch, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
 TASKS = {"w_qcd": "W/QCD", "top_qcd": "top/QCD", "quark_gluon": "quark/gluon"}
 CLASSES = {"w_qcd": {1: "W", 0: "QCD"}, "top_qcd": {1: "top", 0: "QCD"},
            "quark_gluon": {1: "quark", 0: "gluon"}}
-print(f"profile: {prof.name}, device: {device}, data source: {data_source}, "
-      f"training seeds: {seeds}")
 
 # %% [markdown]
 # ## Jets and their clustering trees

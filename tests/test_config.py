@@ -55,3 +55,20 @@ def test_setup_device_sets_cpu_threads(monkeypatch):
 def test_training_seeds_shared_rule():
     assert get_profile("standard").training_seeds(5) == [5, 6, 7]
     assert get_profile("ci").training_seeds(0) == [0]
+
+
+def test_model_configs_layer_defaults_profile_and_overrides():
+    from helpers.experiments import (PFN_DEFAULTS, RECNN_DEFAULTS, TOPODNN_DEFAULTS, pfn_config,
+                                     recnn_config, topodnn_config)
+
+    for fn, defaults, block in ((topodnn_config, TOPODNN_DEFAULTS, "topodnn"),
+                                (pfn_config, PFN_DEFAULTS, "pfn"),
+                                (recnn_config, RECNN_DEFAULTS, "recnn")):
+        prof = get_profile("standard")
+        cfg = fn(prof, seed=4)
+        assert cfg["seed"] == 4 and set(defaults) <= set(cfg)
+        for key, default in defaults.items():
+            expected = prof.chapter(block).get(key, default)
+            assert cfg[key] == (list(expected) if isinstance(expected, tuple) else expected)
+            assert not isinstance(cfg[key], tuple)  # hashes like its JSON form
+        assert fn(prof, seed=4, lr=0.5)["lr"] == 0.5  # call overrides win

@@ -58,7 +58,10 @@ def test_top_matching(top_jets):
     t = top_jets.truth.astype(np.float64)
     t_pt = np.hypot(t[:, 1], t[:, 2])
     assert (top_jets.labels == 1).all()
-    assert (_dr(eta, phi, np.arcsinh(t[:, 3] / t_pt), np.arctan2(t[:, 2], t[:, 1])) < 0.8).all()
+    # the stored truth is the top as it leaves the hard process; recoil moves it away from the
+    # jet (matching uses the decaying copy: tests/test_truth_record.py), but not far
+    dr = _dr(eta, phi, np.arcsinh(t[:, 3] / t_pt), np.arctan2(t[:, 2], t[:, 1]))
+    assert np.median(dr) < 0.3
     t_mass = np.sqrt(np.maximum(t[:, 0] ** 2 - (t[:, 1:] ** 2).sum(1), 0))
     assert abs(np.median(t_mass) - 172.5) < 2, "truth four-vector must be the top quark"
     assert ((t_mass > 120) & (t_mass < 230)).all()  # Breit-Wigner tails

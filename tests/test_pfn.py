@@ -13,7 +13,8 @@ from helpers.latent import (component_correlations, correlation_difference, corr
                             rank_latents, topk_auc)
 from helpers.leak import leaky_pfn_features, truth_axis_distance
 from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters
-from helpers.models.pfn import pfn_config, train_pfn, training_throughput
+from helpers.experiments import pfn_config, train_pfn
+from helpers.training import training_throughput
 from helpers.preprocessing import PREPROCESSORS, PackedParticles, pfn_features
 from helpers.preprocessing.guard import truth_leak_report
 from helpers.preprocessing.pfn import azimuthal_balance

@@ -9,8 +9,9 @@ import torch
 
 from helpers.data.jets import JetSet
 from helpers.metrics import auc
-from helpers.models.recnn import (RecNN, level_backward, predict_tree, recnn_config,
-                                  recursive_embedding, recursive_logits)
+from helpers.experiments import recnn_config
+from helpers.models.recnn import (RecNN, level_backward, predict_tree, recursive_embedding,
+                                  recursive_logits)
 from helpers.preprocessing.recnn import (NodeScaler, TreeInputs, cached_trees, level_order,
                                          node_features, prepare_task, recnn_preprocess,
                                          tree_inputs)

@@ -172,7 +172,7 @@ class Generator:
         mode = self.process.matching
         if mode == "none":
             return {"p4": np.zeros((n_jets, 4))}, np.ones(n_jets, bool)
-        res_p4, prod_p4 = truth_partons(prt, mode)  # (E, K, 4), (E, K, P, 4)
+        res_p4, prod_p4, hard_p4 = truth_partons(prt, mode)  # (E,K,4), (E,K,P,4), (E,K,4)
         r = self.jet_def.radius
         rp4 = res_p4[event_of_jet]  # (J, K, 4)
         _, r_eta, r_phi = _pt_eta_phi(rp4[..., 1], rp4[..., 2], rp4[..., 3])
@@ -183,7 +183,7 @@ class Generator:
             ok &= (_delta_r(jeta[:, None, None], jphi[:, None, None], p_eta, p_phi) < r).all(-1)
         ok &= rp4[..., 0] > 0  # a real (not padded) truth particle
         k = ok.argmax(axis=1)
-        p4 = np.take_along_axis(rp4, k[:, None, None], axis=1)[:, 0]
+        p4 = np.take_along_axis(hard_p4[event_of_jet], k[:, None, None], axis=1)[:, 0]
         out = {"p4": p4}
         if mode == "parton":
             out["label"] = (np.abs(_parton_ids(prt)[event_of_jet, k]) <= 6).astype(np.int8)
@@ -243,12 +243,16 @@ def _hard_parton_mask(prt) -> ak.Array:
     return (prt.status == -23) & ((aid <= 6) | (aid == 21)) & (prt.mother1 <= 4)
 
 
-def truth_partons(prt, mode: str) -> tuple[np.ndarray, np.ndarray | None]:
+def truth_partons(prt, mode: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Truth particles to match per event.
 
-    Returns ``(res, prod)``: ``res`` (E, K, 4) four-vectors (E, px, py, pz) of the
-    resonances (tops, Ws) or hard partons, zero-padded; ``prod`` (E, K, P, 4) their decay
-    quarks (b + W quarks for tops, the two quarks for Ws) or ``None``.
+    Returns ``(res, prod, hard)``: ``res`` (E, K, 4) four-vectors (E, px, py, pz) of the
+    resonances (tops, Ws) as they decay, or of the hard partons, zero-padded; ``prod``
+    (E, K, P, 4) their decay quarks (b + W quarks for tops, the two quarks for Ws) or
+    ``None``; ``hard`` (E, K, 4) the same resonances as they leave the hard process (their
+    first copy, before initial- and final-state recoil) -- the *parton-level* truth that is
+    stored with a jet, as the hard outgoing parton is for quark/gluon jets.  Matching uses
+    ``res`` and ``prod``, which are what ends up in the jet.
     """
     n_events = len(prt)
     p4 = np.stack([_flat(prt.p, c) for c in ("e", "px", "py", "pz")], axis=-1)
@@ -257,7 +261,8 @@ def truth_partons(prt, mode: str) -> tuple[np.ndarray, np.ndarray | None]:
         res = ak.to_numpy(ak.fill_none(ak.pad_none(
             ak.unflatten(p4[ak.to_numpy(ak.flatten(mask))], ak.to_numpy(ak.sum(mask, 1))),
             2, clip=True), [0.0, 0.0, 0.0, 0.0]))
-        return res.reshape(n_events, 2, 4), None
+        res = res.reshape(n_events, 2, 4)
+        return res, None, res
 
     pid, status = _flat(prt, "id"), _flat(prt, "status")
     event, mother = _global_mothers(prt)
@@ -279,12 +284,15 @@ def truth_partons(prt, mode: str) -> tuple[np.ndarray, np.ndarray | None]:
         n_prod = 3
     else:
         raise DataError(f"unknown matching mode {mode!r}")
-    return _group_resonances(res_of_prod, prods, p4, event, n_events, n_prod)
+    return _group_resonances(res_of_prod, prods, p4, event, n_events, n_prod,
+                             lambda idx: _first_copy(idx, pid, mother))
 
 
-def _group_resonances(res_of_prod, prods, p4, event, n_events, n_prod, k_max=2):
-    """Dense (E, K, 4) resonances and (E, K, P, 4) products from (resonance, product) pairs."""
+def _group_resonances(res_of_prod, prods, p4, event, n_events, n_prod, first_copy, k_max=2):
+    """Dense (E, K, 4) resonances, (E, K, P, 4) products and (E, K, 4) first copies of the
+    resonances from (resonance, product) pairs."""
     res = np.zeros((n_events, k_max, 4))
+    hard = np.zeros((n_events, k_max, 4))
     prod = np.full((n_events, k_max, n_prod, 4), np.nan)
     order = np.lexsort((prods, res_of_prod))
     res_of_prod, prods = res_of_prod[order], prods[order]
@@ -295,6 +303,7 @@ def _group_resonances(res_of_prod, prods, p4, event, n_events, n_prod, k_max=2):
     slot = np.arange(len(ev)) - ev_first[np.searchsorted(ev_unique, ev)]
     ok = complete & (slot < k_max)
     res[ev[ok], slot[ok]] = p4[uniq[ok]]
+    hard[ev[ok], slot[ok]] = p4[first_copy(uniq[ok])]
     for j in range(n_prod):
         prod[ev[ok], slot[ok], j] = p4[prods[first[ok] + j]]
-    return res, prod
+    return res, prod, hard

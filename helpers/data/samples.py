@@ -30,6 +30,9 @@ from .store import JetWriter, read_jets, validate, write_attrs
 
 #: bump when the generation code changes what a given config produces
 GENERATOR_VERSION = 1
+#: per matching mode, bump when the stored truth changes (2: resonances stored as they
+#: leave the hard process); files of other processes stay valid
+TRUTH_VERSION = {"top": 2, "w": 2}
 SPLITS = ("train", "val", "test")
 _SHARDS_PER_SPLIT = 300_000
 
@@ -70,6 +73,8 @@ def generation_config(process: str, split: str, n_jets: int, seed: int, shard_si
         "jet_def": asdict(jet_def),
         "pthat_min": proc.pthat_min if pthat_min is None else pthat_min,
         "generator_version": GENERATOR_VERSION,
+        **({"truth_version": TRUTH_VERSION[proc.matching]}
+           if proc.matching in TRUTH_VERSION else {}),
         "versions": {pkg: version(pkg) for pkg in ("pythia8mc", "fastjet", "awkward")},
     }
 

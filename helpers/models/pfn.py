@@ -15,26 +15,21 @@ Two equivalent forward passes (same parameters, same ``state_dict``):
   runs ``Phi`` on every slot and zeroes the padded ones before summing.
 
 :class:`PackedInputs` and :class:`PaddedInputs` implement :class:`helpers.training.Inputs`,
-so both train with :func:`helpers.training.train_classifier`; :func:`training_throughput`
-compares their speed and :func:`train_pfn` is the chapter's cached training recipe.
+so both train with :func:`helpers.training.train_classifier`;
+:func:`helpers.training.training_throughput` compares their speed and
+:func:`helpers.experiments.train_pfn` is the chapter's cached training recipe.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..config import Profile, get_profile, resolve_device
-from ..training import TrainHistory, _train_epoch, array_fingerprint, train_cached
+from ..training import array_fingerprint
 
-#: paper architecture and training recipe (Khot et al.); profiles may override any entry
-PFN_DEFAULTS = {"phi_sizes": (100, 100, 256), "f_sizes": (100, 100, 100), "lr": 3e-4,
-                "batch_size": 250, "max_epochs": 30, "patience": 5, "lr_milestones": (10, 20),
-                "lr_gamma": 0.1}
 #: per-particle input features
 N_FEATURES = 3
 
@@ -178,52 +173,3 @@ class PaddedInputs:
 
     def fingerprint(self) -> str:
         return array_fingerprint(self.features, self.mask)
-
-
-def pfn_config(profile: Profile | str, seed: int, **overrides) -> dict:
-    """Training config of the PFN for a profile (paper defaults, profile overrides)."""
-    ch = get_profile(profile).chapter("pfn")
-    cfg = {k: ch.get(k, v) for k, v in PFN_DEFAULTS.items()}
-    cfg.update(overrides, seed=seed)
-    for key in ("phi_sizes", "f_sizes", "lr_milestones"):
-        cfg[key] = list(cfg[key])
-    return cfg
-
-
-def train_pfn(train, y_train: np.ndarray, val, y_val: np.ndarray, profile: Profile | str,
-              seed: int, device: str = "auto", name: str = "pfn",
-              **overrides) -> tuple[PFN, TrainHistory]:
-    """Train (or load from the cache) a packed PFN on preprocessed particles.
-
-    ``train``/``val`` are :class:`~helpers.preprocessing.pfn.PackedParticles`; the cache key
-    holds the config, the seed and a fingerprint of the inputs, so differently preprocessed
-    data (e.g. the leaky inputs of :mod:`helpers.leak`) never share a model.
-    """
-    cfg = pfn_config(profile, seed, **overrides)
-    X_tr, X_va = PackedInputs.from_packed(train), PackedInputs.from_packed(val)
-    y_tr, y_va = np.asarray(y_train, np.float32), np.asarray(y_val, np.float32)
-    return train_cached(lambda: PFN(tuple(cfg["phi_sizes"]), tuple(cfg["f_sizes"])),
-                        {**cfg, "arch": "PFN"}, X_tr, y_tr, X_va, y_va,
-                        name=f"{name}-s{seed}",
-                        data_key=array_fingerprint(X_tr, y_tr, X_va, y_va), device=device)
-
-
-def training_throughput(model_factory: Callable[[], nn.Module], inputs, y: np.ndarray,
-                        batch_size: int = 250, epochs: int = 1, device: str = "auto",
-                        seed: int = 0) -> float:
-    """Training jets per second of ``model_factory()`` on ``inputs`` (an ``Inputs``): Adam
-    steps of :func:`helpers.training.train_classifier` over ``epochs`` shuffled epochs, after
-    one untimed warm-up batch; no validation."""
-    device = resolve_device(device)
-    torch.manual_seed(seed)
-    model = model_factory().to(device)
-    X, yt = inputs.to(device), torch.as_tensor(y, dtype=torch.float32, device=device)
-    opt = torch.optim.Adam(model.parameters(), lr=PFN_DEFAULTS["lr"])
-    gen = torch.Generator().manual_seed(seed)
-    warm = torch.arange(min(batch_size, len(yt)))
-    loss = nn.functional.binary_cross_entropy_with_logits(model(X.batch(warm)), yt[warm.to(device)])
-    loss.backward()
-    start = time.perf_counter()
-    for _ in range(epochs):
-        _train_epoch(model, opt, X, yt, batch_size, gen)  # ends with a device sync (.item())
-    return epochs * len(yt) / (time.perf_counter() - start)

@@ -23,9 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..config import Profile, get_profile
-from ..preprocessing.recnn import NODE_FEATURES, TaskTrees, TreeBatch, TreeInputs
-from ..training import TrainHistory, train_cached
+from ..preprocessing.recnn import NODE_FEATURES, TreeBatch, TreeInputs
 from ..trees import JetTrees
 
 
@@ -237,23 +235,3 @@ def evaluation_speed(model: RecNN, inputs: TreeInputs, jets: np.ndarray, batch_s
 
 # ----------------------------------------------------------------------- training recipe
 #: architecture and training defaults (Louppe et al.; Cheng); profiles override them
-RECNN_DEFAULTS = {"embed_dim": 70, "hidden": 70, "lr": 1e-3, "batch_size": 64,
-                  "max_epochs": 25, "patience": 5}
-
-
-def recnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
-    """Training config of the RecNN for a profile (defaults, profile's ``recnn`` block)."""
-    ch = get_profile(profile).chapter("recnn")
-    cfg = {k: ch.get(k, v) for k, v in RECNN_DEFAULTS.items()}
-    cfg.update(overrides, seed=seed)
-    return cfg
-
-
-def train_recnn(task: TaskTrees, profile: Profile | str, seed: int, device: str = "auto",
-                **overrides) -> tuple[RecNN, TrainHistory]:
-    """Train (or load from the cache) the RecNN of one task and seed."""
-    cfg = recnn_config(profile, seed, **overrides)
-    return train_cached(lambda: RecNN(embed_dim=cfg["embed_dim"], hidden=cfg["hidden"]),
-                        {**cfg, "arch": "RecNN", "task": task.name, "features": NODE_FEATURES},
-                        task.inputs("train"), task.labels("train"), task.inputs("val"),
-                        task.labels("val"), name=f"recnn-{task.name}-s{seed}", device=device)

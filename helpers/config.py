@@ -100,7 +100,7 @@ _PROFILES: dict[str, Profile] = {
             # paper recipe: Adam 3e-4, batch 250 -- tuned for 1.2 M jets; on 20 k jets it
             # stops far from converged (measured: AUC 0.936 vs 0.970 with lr 1e-3, batch 100)
             "pfn": {"max_epochs": 24, "batch_size": 100, "lr": 1e-3, "lr_milestones": [16, 21],
-                    "patience": 5, "n_leading": 3},
+                    "patience": 5, "n_leading": 3, "torch_threads": 0},
             "recnn": {"max_epochs": 10, "patience": 3, "batch_size": 64,
                       "max_jets": {"train": 14000, "val": 2000, "test": 4000},
                       "probe_jets": 5000, "min_bin_nodes": 10, "transfer_seeds": 3},
@@ -158,18 +158,22 @@ def cache_dir() -> Path:
     return path
 
 
-def setup_device(device: str = "auto") -> str:
+def setup_device(device: str = "auto", threads: int | None = None) -> str:
     """Resolve ``device`` and, on the CPU, set torch's thread count for the book's models.
 
-    The count is ``$JETBOOK_TORCH_THREADS`` (default 1): the networks here are small and
-    their mini-batches short, so extra threads mostly wait -- on a busy 2-core machine two
-    threads made TopoDNN training tens of times slower than one.
+    The count is ``$JETBOOK_TORCH_THREADS`` if set, else ``threads`` (a chapter's
+    ``torch_threads`` setting; 0 = one per core), else 1.  Most networks here are small and
+    their mini-batches short, so extra threads mostly wait -- on an idle 2-core machine two
+    threads gave TopoDNN and RecNN training no gain (on a busy one, TopoDNN ran tens of times
+    slower) -- while the PFN's per-particle matrices gain about 1.5x.
     """
     device = resolve_device(device)
     if device == "cpu":
         import torch
 
-        torch.set_num_threads(int(os.environ.get("JETBOOK_TORCH_THREADS", "1")))
+        env = os.environ.get("JETBOOK_TORCH_THREADS")
+        n = int(env) if env else (threads if threads is not None else 1)
+        torch.set_num_threads(n if n > 0 else (os.cpu_count() or 1))
     return device
 
 

@@ -27,7 +27,7 @@ def start_chapter(chapter: str | None, profile: str = "standard", device: str = 
     use_style()
     prof = get_profile(profile)
     settings = prof.chapter(chapter) if chapter else {}
-    dev = setup_device(device)
+    dev = setup_device(device, settings.get("torch_threads"))
     seeds = prof.training_seeds(seed)
     trains = f"device: {dev}, training seeds: {seeds}, " if chapter else f"seed: {seed}, "
     print(f"profile: {prof.name}, {trains}data source: {data_source}")

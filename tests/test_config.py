@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -46,8 +48,13 @@ def test_setup_device_sets_cpu_threads(monkeypatch):
         monkeypatch.setenv("JETBOOK_TORCH_THREADS", "1")
         assert setup_device("cpu") == "cpu" and torch.get_num_threads() == 1
         monkeypatch.setenv("JETBOOK_TORCH_THREADS", "2")
+        setup_device("cpu", threads=1)
+        assert torch.get_num_threads() == 2  # the environment wins
+        monkeypatch.delenv("JETBOOK_TORCH_THREADS")
         setup_device("cpu")
-        assert torch.get_num_threads() == 2
+        assert torch.get_num_threads() == 1  # default: one thread
+        setup_device("cpu", threads=0)
+        assert torch.get_num_threads() == (os.cpu_count() or 1)  # 0: one per core
     finally:
         torch.set_num_threads(before)
 

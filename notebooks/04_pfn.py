@@ -446,8 +446,9 @@ print(f"top jets: ΔR(top quark, jet axis) has median {np.nanmedian(top_dr):.4f}
 # A shift of this size is small next to the jet radius, and it points in a different
 # direction for every jet. Had we stored the top quark as it decays instead — up to the
 # particles that fall outside the cone, that top *is* the jet — the shift would be far
-# smaller: how strong a leak is depends on exactly which truth object leaks. But "small" is the wrong
-# scale to think in. With the honest axis, the constituents balance exactly around it:
+# smaller: how strong a leak is depends on exactly which truth object leaks. But "small"
+# is the wrong scale to think in. With the honest axis, the constituents balance exactly
+# around it:
 # their transverse imbalance $\sum_i z_i \sin\Delta\phi_i$ vanishes identically, for
 # every jet, up to floating-point rounding. With the leaky axis, it still vanishes for
 # every QCD jet — and for practically no top jet.
@@ -503,22 +504,32 @@ fig, ax = plt.subplots(figsize=(14, 5.5))
 plot_particle_delta_auc(ax, particle_importance, [r"$z$", r"$\Delta\eta$", r"$\Delta\phi$"])
 fig.tight_layout()
 angles = {name: float(imp[:, 1:].max()) for name, imp in particle_importance.items()}
-print("largest ΔAUC of an angle of the leading particles: "
-      + ", ".join(f"{k}: {v:.4f}" for k, v in angles.items())
-      + f" (ratio leaky / honest: {angles['leaky PFN'] / max(angles['honest PFN'], 1e-6):.1f})")
+momenta = {name: float(imp[:, 0].max()) for name, imp in particle_importance.items()}
+for name in particle_importance:
+    print(f"{name}: largest ΔAUC of an angle {angles[name]:.4f}, of a momentum fraction "
+          f"{momenta[name]:.4f}; an angle above the paper's 1 % mark: "
+          f"{'yes' if angles[name] > 0.01 else 'no'}")
+print(f"ratio leaky / honest of the largest angle ΔAUC: "
+      f"{angles['leaky PFN'] / max(angles['honest PFN'], 1e-6):.1f}")
 
 # %% [markdown]
 # In the original study, trained on 1.2 million jets, the leaked model's ΔAUC for the
 # azimuth of the leading constituent was about 11 %, while after the fix no angle exceeded
-# 1 %. How strongly the leak shows in a retrained network depends on how far the parton
-# lies from the jet axis and on how much training data the network has to learn the fine
-# imbalance it creates; the numbers above are what this run measured, and with our
-# training sets the network may exploit only part of what the inputs contain — the
-# one-number tagger above shows how much that is. The lesson does not depend on the size:
-# **an occlusion ranking dominated by a geometric feature is a red flag.** After
-# centring, the position of one particle relative to the axis should not be worth
-# more than its momentum; if it is, the axis itself probably knows something it should
-# not.
+# 1 %. Compare the lines above: whether one particle's angle stands out depends on *how*
+# the network reads the leak. The imbalance is a sum over all particles, and a PFN can
+# read it the same way — through its latent sum, a little from every particle — in which
+# case occluding the angle of any single particle removes only a small part of it, however
+# large the AUC gain. How strongly the leak shows also depends on how far the parton lies
+# from the jet axis and on how much data the network had to find it; the one-number
+# tagger above shows how much the inputs contain.
+#
+# Two lessons, then. **An occlusion ranking dominated by a geometric feature is a red
+# flag**: after centring, the position of one particle relative to the axis should not be
+# worth more than its momentum; if it is, the axis itself probably knows something it
+# should not. And **the absence of that flag is no all-clear**: the check that exposed the
+# leak here without any network — a quantity that must vanish by construction and does
+# not — is cheaper and more sensitive than any attribution, and the only real protection
+# is a pipeline that cannot read the truth at all.
 #
 # ## The guard
 #

@@ -79,3 +79,22 @@ def test_model_configs_layer_defaults_profile_and_overrides():
             assert cfg[key] == (list(expected) if isinstance(expected, tuple) else expected)
             assert not isinstance(cfg[key], tuple)  # hashes like its JSON form
         assert fn(prof, seed=4, lr=0.5)["lr"] == 0.5  # call overrides win
+
+
+def test_running_page_profile_table_matches_config():
+    """book/running.md quotes the profiles; it must say what helpers/config.py does."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "book" / "running.md").read_text()
+    for name in PROFILES:
+        prof = get_profile(name)
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        sizes = [int(v.replace(" ", "")) for v in cells[2].split("/")]
+        assert sizes == [prof.jets_per_class[s] for s in ("train", "val", "test")], name
+        assert int(cells[3]) == prof.n_seeds, name
+        epochs = [int(v) for v in cells[4].split("/")]
+        assert epochs == [prof.chapter(c)["max_epochs"] for c in ("topodnn", "pfn", "recnn")], name
+        minutes = prof.cell_timeout // 60
+        quoted = f"{minutes} min for `{name}`" if minutes < 60 else f"{minutes // 60} h for `{name}`"
+        assert quoted in text, f"cell timeout of {name}: expected '{quoted}' in running.md"

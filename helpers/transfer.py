@@ -47,3 +47,12 @@ def transfer_auc(model_a: RecNN, inputs_b: dict[str, TreeInputs], labels_b: dict
     head, _ = train_head(Z["train"], labels_b["train"], Z["val"], labels_b["val"], config, name,
                          device)
     return auc(labels_b["test"], predict_logits(head, Z["test"]))
+
+
+def retained_separation(transfer_auc_value: float, base_auc: float) -> float:
+    """Share of the base separation power ``AUC - 0.5`` that survives a transfer.
+
+    Compares transfers into tasks whose base AUCs differ: 1 = as good as training on the
+    task itself, 0 = chance.
+    """
+    return (transfer_auc_value - 0.5) / (base_auc - 0.5)

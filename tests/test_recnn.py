@@ -311,3 +311,11 @@ def test_level_backward_of_a_leaf_only_batch_is_identity():
     torch.testing.assert_close(grad, grad_h)
     torch.testing.assert_close(du, grad_h)
     assert not dw.any() and not db.any()
+
+
+def test_retained_separation_is_the_share_of_auc_above_chance():
+    from helpers.transfer import retained_separation
+
+    assert retained_separation(0.9, 0.9) == pytest.approx(1.0)
+    assert retained_separation(0.5, 0.9) == pytest.approx(0.0)
+    assert retained_separation(0.7, 0.9) == pytest.approx(0.5)

@@ -67,12 +67,16 @@ def aggregate(results: Sequence[dict[str, float]]) -> dict[str, tuple[float, flo
     """
     if not results:
         raise ValueError("aggregate needs at least one result")
-    out = {}
-    for key in results[0]:
-        values = np.array([r[key] for r in results], dtype=float)
-        std = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
-        out[key] = (float(values.mean()), std)
-    return out
+    return {key: mean_std([r[key] for r in results]) for key in results[0]}
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """``(mean, sample std)`` of repeated measurements; the std is ``nan`` for one value."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        raise ValueError("mean_std needs at least one value")
+    std = float(values.std(ddof=1)) if values.size > 1 else float("nan")
+    return float(values.mean()), std
 
 
 def format_mean_std(mean: float, std: float, decimals: int = 3) -> str:

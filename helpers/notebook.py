@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import pandas as pd
+
 from .config import Profile, get_profile, setup_device
 from .plotting import use_style
 
@@ -19,12 +21,13 @@ class ChapterSetup(NamedTuple):
 
 def start_chapter(chapter: str | None, profile: str = "standard", device: str = "auto",
                   seed: int = 0, data_source: str = "generated") -> ChapterSetup:
-    """Apply the book's plot style, resolve profile and device, and print what was chosen.
+    """Apply the book's plot and table style, resolve profile and device, print the choice.
 
     ``chapter`` names the profile block (``"topodnn"``, ``"pfn"``, ...); ``None`` gives an
     empty ``settings`` dict.
     """
     use_style()
+    pd.set_option("display.max_colwidth", None)  # summary tables hold sentences, not cells
     prof = get_profile(profile)
     settings = prof.chapter(chapter) if chapter else {}
     dev = setup_device(device, settings.get("torch_threads"))

@@ -443,8 +443,8 @@ print(f"top jets: ΔR(top quark, jet axis) has median {np.nanmedian(top_dr):.4f}
       f"and 90 % quantile {np.nanquantile(top_dr, 0.9):.4f}")
 
 # %% [markdown]
-# A shift of this size is small next to the jet radius, and it points in a different
-# direction for every jet. Had we stored the top quark as it decays instead — up to the
+# The axis moves by half of that, in a different direction for every jet — for most jets
+# a small fraction of the jet radius. Had we stored the top quark as it decays instead — up to the
 # particles that fall outside the cone, that top *is* the jet — the shift would be far
 # smaller: how strong a leak is depends on exactly which truth object leaks. But "small"
 # is the wrong scale to think in. With the honest axis, the constituents balance exactly

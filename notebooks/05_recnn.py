@@ -57,14 +57,15 @@ from helpers import saliency as sal
 from helpers.baselines import baseline_scores, train_baseline
 from helpers.data import SPLITS, load_task
 from helpers.experiments import recnn_config, train_recnn, train_topodnn
-from helpers.metrics import aggregate, format_mean_std, roc_curve, summarize
+from helpers.metrics import aggregate, format_mean_std, mean_std, roc_curve, summarize
 from helpers.models.recnn import LAYERS, RecNN, evaluation_speed, predict_tree
 from helpers.notebook import start_chapter
 from helpers.observables import compute_observables
 from helpers.preprocessing import topodnn_features
 from helpers.preprocessing.recnn import level_order, prepare_task
 from helpers.probing import probe_table
-from helpers.transfer import HEAD_DEFAULTS, transfer_auc, retained_separation as retained
+from helpers.transfer import HEAD_DEFAULTS, plot_transfer, transfer_auc
+from helpers.transfer import retained_separation as retained
 from helpers.xai.nap import hidden_activations
 
 prof, ch, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
@@ -364,11 +365,6 @@ random_floor = {b: [transfer_auc(random_recnn(s), inputs_of(b, tasks[b].scaler),
                                  {**head_cfg, "seed": s}, f"transfer-random-to-{b}-s{s}", device)
                     for s in transfer_seeds] for b in tasks}
 
-
-def mean_std(values: list[float]) -> tuple[float, float]:
-    return aggregate([{"v": v} for v in values])["v"]
-
-
 transfer_table = pd.DataFrame({
     f"{TASKS[a]} → {TASKS[b]}": {
         "base AUC (ours)": format_mean_std(*metrics[b]["auc"]),
@@ -382,31 +378,18 @@ transfer_table
 
 # %%
 fig, ax = plt.subplots(figsize=(15, 6.5))
-ypos = np.arange(len(PAIRS))[::-1]
-rows = list(PAIRS.items())
-base = [metrics[b]["auc"] for (a, b), _ in rows]
-trans = [mean_std(transfer[a, b]) for (a, b), _ in rows]
-floor = [mean_std(random_floor[b]) for (a, b), _ in rows]
-for values, marker, color, label in ((base, "o", "black", "base (trained on B)"),
-                                     (trans, "s", "tab:red", "transfer (frozen A)"),
-                                     (floor, "x", "grey", "random frozen embedding")):
-    ax.errorbar([v[0] for v in values], ypos, xerr=np.nan_to_num([v[1] for v in values]),
-                fmt=marker, color=color, ms=9, capsize=3, label=label)
-ax.plot([p[0] for _, p in rows], ypos + 0.2, "o", mfc="none", color="black", ms=9,
-        label="base (Cheng)")
-ax.plot([p[1] for _, p in rows], ypos + 0.2, "s", mfc="none", color="tab:red", ms=9,
-        label="transfer (Cheng)")
-ax.set_yticks(ypos, [f"{TASKS[a]} → {TASKS[b]}" for (a, b), _ in rows])
-lowest = min(v[0] - np.nan_to_num(v[1]) for v in floor + trans)
-ax.set(xlabel="test AUC on task B", xlim=(min(0.5, lowest - 0.02), 1.0))
-ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=12)
+plot_transfer(ax, [f"{TASKS[a]} → {TASKS[b]}" for a, b in PAIRS],
+              base=[metrics[b]["auc"] for a, b in PAIRS],
+              transfer=[mean_std(transfer[a, b]) for a, b in PAIRS],
+              floor=[mean_std(random_floor[b]) for a, b in PAIRS], paper=list(PAIRS.values()),
+              paper_name="Cheng")
 fig.tight_layout()
 for b in tasks:
-    shares = {a: retained(np.mean(transfer[a, b]), metrics[b]["auc"][0])
-              for a in tasks if (a, b) in PAIRS}
-    print(f"into {TASKS[b]:12s}: " + ", ".join(
-        f"from {TASKS[a]} {v:.0%} (its embedding's multiplicity R² "
-        f"{r2[a, 'embedding']['multiplicity'][0]:.2f})" for a, v in shares.items()))
+    print(f"into {TASKS[b]}:")
+    for a in (a for a in tasks if (a, b) in PAIRS):
+        print(f"  from {TASKS[a]:12s} {retained(np.mean(transfer[a, b]), metrics[b]['auc'][0]):4.0%}"
+              f" retained; multiplicity R² of its embedding "
+              f"{r2[a, 'embedding']['multiplicity'][0]:.2f}")
 
 # %% [markdown]
 # **What transfers.** As in Cheng's Table 2, embeddings transfer best between the two

@@ -75,3 +75,13 @@ def test_aggregate_and_format():
     assert format_mean_std(*single["auc"], decimals=2) == "0.94"
     with pytest.raises(ValueError):
         aggregate([])
+
+
+def test_mean_std_of_repeated_measurements():
+    from helpers.metrics import mean_std
+
+    assert mean_std([1.0, 3.0]) == pytest.approx((2.0, np.sqrt(2.0)))
+    mean, std = mean_std([0.7])
+    assert mean == 0.7 and np.isnan(std)
+    with pytest.raises(ValueError):
+        mean_std([])

@@ -19,3 +19,10 @@ def test_start_chapter_without_models_has_no_settings(capsys):
     assert setup.settings == {}
     line = capsys.readouterr().out
     assert "seed: 3" in line and "benchmark" in line and "device" not in line
+
+
+def test_start_chapter_shows_whole_table_cells():
+    import pandas as pd
+
+    start_chapter(None, "ci", "cpu")
+    assert pd.get_option("display.max_colwidth") is None

@@ -15,7 +15,7 @@ from helpers.data.processes import PROCESSES
 from helpers.data.studies import pthat_bias
 
 LOW = {"top": 200.0, "qcd": 250.0, "quark": 250.0, "gluon": 250.0}
-THRESHOLDS = [250.0, 300.0, 350.0, 400.0, 450.0, 500.0]
+THRESHOLDS = [200.0, 250.0, 300.0, 350.0, 400.0, 450.0, 500.0]
 
 
 def main() -> None:

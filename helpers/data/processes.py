@@ -7,7 +7,7 @@ each process are plain strings so that they enter the cache hash verbatim.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from .errors import DataError
 

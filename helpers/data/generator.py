@@ -17,6 +17,7 @@ import numpy as np
 from ..sysio import silence_stdout_fd
 from .errors import DataError
 from .processes import JetDefinition, Process
+from .veto import make_veto_hook
 
 _NEUTRINOS = (12, 14, 16)
 _FASTJET_ALGORITHMS = {"antikt": "antikt_algorithm", "cambridge": "cambridge_algorithm",
@@ -79,31 +80,59 @@ class Generator:
         Override of the process's ``PhaseSpace:pTHatMin`` (for bias studies).
     batch_events
         Events per ``nextBatch`` call.
+    bias_power
+        Studies only: sample events biased by ``pTHat ** bias_power`` (weighted events,
+        see :func:`helpers.data.processes.bias_weight`); never used for the book's samples.
+    parton_veto
+        ``"apply"`` the process's parton-level veto (:mod:`helpers.data.veto`) if it has
+        one, ``"record"`` what it would judge without vetoing (to check it), or ``"off"``.
     """
 
     def __init__(self, process: Process, jet_def: JetDefinition, seed: int,
-                 pthat_min: float | None = None, batch_events: int = 200) -> None:
+                 pthat_min: float | None = None, batch_events: int = 200,
+                 bias_power: float | None = None, parton_veto: str = "apply") -> None:
         import pythia8mc
 
         if not 1 <= seed <= 900_000_000:
             raise DataError(f"Pythia seed must be in [1, 900000000], got {seed}")
         self.process, self.jet_def, self.batch_events = process, jet_def, batch_events
         self.pythia = pythia8mc.Pythia("", False)
-        for setting in process.pythia_settings(seed, pthat_min):
+        for setting in process.pythia_settings(seed, pthat_min, bias_power):
             if not self.pythia.readString(setting):
                 raise DataError(f"Pythia rejected the setting {setting!r} ({process.name})")
+        if parton_veto not in ("apply", "record", "off"):
+            raise ValueError(f"parton_veto must be 'apply', 'record' or 'off', got {parton_veto!r}")
+        self._hook = None
+        if parton_veto != "off" and process.parton_veto is not None:
+            self._hook = make_veto_hook(process.parton_veto, record=parton_veto == "record")
+            self.pythia.setUserHooksPtr(self._hook)
         if not self.pythia.init():
             raise DataError(f"Pythia failed to initialise for process {process.name!r}")
-        self.n_events = 0
+        self._n_returned = 0
         self.seconds_events = 0.0
+
+    @property
+    def n_events(self) -> int:
+        """Events generated so far, including those the parton-level veto dropped."""
+        return self._hook.n_tried if self._hook is not None else self._n_returned
+
+    @property
+    def veto_records(self) -> list:
+        """Per event ``(early, late)`` pT the veto judged (``parton_veto="record"`` only)."""
+        return self._hook.records if self._hook is not None else []
+
+    @property
+    def n_vetoed(self) -> int:
+        """Events dropped by the parton-level veto before hadronisation."""
+        return self._hook.n_vetoed if self._hook is not None else 0
 
     # -- events ---------------------------------------------------------------------
     def events(self, n: int) -> ak.Array:
-        """``n`` events as Pythia's awkward batch (counted and timed)."""
+        """``n`` (non-vetoed) events as Pythia's awkward batch (counted and timed)."""
         t0 = time.perf_counter()
         batch = self.pythia.nextBatch(n)
         self.seconds_events += time.perf_counter() - t0
-        self.n_events += len(batch)
+        self._n_returned += len(batch)
         return batch
 
     def jets(self, n_jets: int, max_events: int | None = None) -> JetBatch:
@@ -151,6 +180,7 @@ class Generator:
 
         truth, matched = self._match(prt, event_of_jet, jeta, jphi)
         sel &= matched
+        self.last_selected_events = event_of_jet[sel]  # batch index of each kept jet's event
         if not sel.any():
             return JetBatch.empty(jd.max_constituents)
 

@@ -104,7 +104,8 @@ def generate_sample(process: str, n_jets: int, split: str = "train", seed: int =
     specs = shard_specs(process, split, n_jets, seed, shard_size, jet_def, pthat_min)
     offsets = np.concatenate([[0], np.cumsum([s.n_jets for s in specs])])
     t0 = time.perf_counter()
-    stats = {"n_events": 0, "seconds_shards": 0.0, "seconds_events": 0.0, "n_truncated": 0}
+    stats = {"n_events": 0, "n_vetoed": 0, "seconds_shards": 0.0, "seconds_events": 0.0,
+             "n_truncated": 0}
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         writer = JetWriter(h5, n_jets, jet_def.max_constituents)
         for i, res in run_shards(specs, executor, workers, desc=f"{process} {split}"):
@@ -115,6 +116,7 @@ def generate_sample(process: str, n_jets: int, split: str = "train", seed: int =
             writer.write(int(offsets[i]), constituents=j.constituents, truth=j.truth,
                          labels=j.labels, pthat=j.pthat)
             stats["n_events"] += res.n_events
+            stats["n_vetoed"] += res.n_vetoed
             stats["seconds_shards"] += res.seconds
             stats["seconds_events"] += res.seconds_events
             stats["n_truncated"] += j.n_truncated

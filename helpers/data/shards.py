@@ -30,6 +30,8 @@ class ShardSpec:
     n_jets: int
     jet_def: JetDefinition = JetDefinition()
     pthat_min: float | None = None
+    #: studies only: pTHat-biased (weighted) sampling, see Generator
+    bias_power: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,14 +44,17 @@ class ShardResult:
     n_events: int
     seconds: float  # wall time of the shard
     seconds_events: float  # of which spent in Pythia's event generation
+    n_vetoed: int = 0  # events dropped by the parton-level veto (counted in n_events)
 
 
 def generate_shard(spec: ShardSpec) -> ShardResult:
     """Generate one shard (runs in a worker process)."""
     t0 = time.perf_counter()
-    gen = Generator(get_process(spec.process), spec.jet_def, spec.seed, spec.pthat_min)
+    gen = Generator(get_process(spec.process), spec.jet_def, spec.seed, spec.pthat_min,
+                    bias_power=spec.bias_power)
     jets = gen.jets(spec.n_jets)
-    return ShardResult(spec, jets, gen.n_events, time.perf_counter() - t0, gen.seconds_events)
+    return ShardResult(spec, jets, gen.n_events, time.perf_counter() - t0, gen.seconds_events,
+                       gen.n_vetoed)
 
 
 def _die_with_parent() -> None:

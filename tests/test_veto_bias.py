@@ -107,3 +107,10 @@ def test_record_mode_vetoes_nothing_and_keeps_one_record_per_event():
 def test_unknown_veto_mode_is_refused():
     with pytest.raises(ValueError, match="parton_veto"):
         Generator(get_process("top"), JetDefinition(), seed=1, parton_veto="yes")
+
+
+def test_veto_thresholds_are_validated():
+    with pytest.raises(ValueError, match="both or neither"):
+        ResonanceVeto(6, 300.0, early_scale=100.0)
+    with pytest.raises(ValueError, match="impossible"):
+        ResonanceVeto(6, 300.0, early_scale=-1.0, early_pt=200.0)

@@ -38,6 +38,12 @@ class ResonanceVeto:
     early_scale: float | None = None
     early_pt: float | None = None
 
+    def __post_init__(self) -> None:
+        if (self.early_scale is None) != (self.early_pt is None):
+            raise ValueError("early_scale and early_pt go together (both or neither)")
+        if self.late_pt < 0 or (self.early_scale is not None and self.early_scale <= 0):
+            raise ValueError(f"impossible veto thresholds: {self}")
+
 
 def hard_resonance_max_pt(event, pdg_id: int) -> float | None:
     """Largest pT of the hard-process particles ``|id| == pdg_id`` in their latest copy.

@@ -89,7 +89,8 @@ _PROFILES: dict[str, Profile] = {
         # 100 GeV cut), hence the lean validation and test splits
         jets_per_class={"train": 10000, "val": 1000, "test": 3000},
         jets_per_class_extra={"train": 7000, "val": 1000, "test": 2000},
-        shard_size=1000,
+        # 500 jets per shard: even the 1k-jet validation splits keep both cores busy
+        shard_size=500,
         n_seeds=3,
         n_explain=300,
         n_background=100,

@@ -81,7 +81,7 @@ def generation_table(files: dict) -> pd.DataFrame:
         rows.append({"process": process, "split": split, "jets": a["n_jets"],
                      "events": st["n_events"],
                      "vetoed before hadronisation": st.get("n_vetoed", 0) / st["n_events"],
-                     "jets per event": a["n_jets"] / st["n_events"],
+                     "events per jet": st["n_events"] / a["n_jets"],
                      "jets / s / core": a["n_jets"] / st["seconds_shards"],
                      "share of time in Pythia": st["seconds_events"] / st["seconds_shards"]})
     return pd.DataFrame(rows).set_index(["process", "split"])
@@ -89,7 +89,7 @@ def generation_table(files: dict) -> pd.DataFrame:
 
 if generated:
     gen_table = generation_table(task_files("top_qcd", prof, seed=seed))
-    display(gen_table.style.format({"jets per event": "{:.3f}", "jets / s / core": "{:.1f}",
+    display(gen_table.style.format({"events per jet": "{:.1f}", "jets / s / core": "{:.1f}",
                                     "vetoed before hadronisation": "{:.0%}",
                                     "share of time in Pythia": "{:.0%}"}))
 

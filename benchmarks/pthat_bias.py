@@ -56,12 +56,16 @@ def main() -> None:
                   f"{time.perf_counter() - t0:.0f}s): {cells}", flush=True)
         veto = PROCESSES[proc].parton_veto
         if args.veto_jets and veto is not None:
-            pt = veto_margin(proc, args.veto_jets, chosen)
-            q = np.percentile(pt, [0.1, 1, 5])
-            print(f"{proc:6s} veto at {veto[1]:g} GeV, {len(pt)} jets generated without it: "
-                  f"{int((pt < veto[1]).sum())} below (lost), min {pt.min():.0f} GeV, "
-                  f"0.1/1/5 % quantiles {q[0]:.0f}/{q[1]:.0f}/{q[2]:.0f} GeV", flush=True)
-
+            pt = veto_margin(proc, args.veto_jets, chosen)  # (jets, [early, late])
+            lost = pt[:, 1] < veto.late_pt
+            if veto.early_pt is not None:
+                lost |= pt[:, 0] < veto.early_pt
+            q = np.nanpercentile(pt, [0.1, 1], axis=0)
+            print(f"{proc:6s} {veto}: {len(pt)} jets generated without it, "
+                  f"{int(lost.sum())} would be vetoed; early/late min "
+                  f"{np.nanmin(pt[:, 0]):.0f}/{np.nanmin(pt[:, 1]):.0f} GeV, "
+                  f"0.1 % quantiles {q[0, 0]:.0f}/{q[0, 1]:.0f}, 1 % {q[1, 0]:.0f}/{q[1, 1]:.0f} GeV",
+                  flush=True)
 
 if __name__ == "__main__":
     main()

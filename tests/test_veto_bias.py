@@ -10,9 +10,9 @@ import pytest
 from helpers.cache import config_hash
 from helpers.data import processes
 from helpers.data.generator import Generator
-from helpers.data.processes import (BIAS_REF_GEV, JetDefinition, bias_weight, get_process)
+from helpers.data.processes import BIAS_REF_GEV, JetDefinition, get_process
 from helpers.data.samples import generation_config
-from helpers.data.studies import weighted_shares
+from helpers.data.studies import bias_weight, weighted_shares
 from helpers.data.veto import ResonanceVeto, hard_resonance_max_pt
 
 

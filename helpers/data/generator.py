@@ -82,7 +82,7 @@ class Generator:
         Events per ``nextBatch`` call.
     bias_power
         Studies only: sample events biased by ``pTHat ** bias_power`` (weighted events,
-        see :func:`helpers.data.processes.bias_weight`); never used for the book's samples.
+        see :func:`helpers.data.studies.bias_weight`); never used for the book's samples.
     parton_veto
         ``"apply"`` the process's parton-level veto (:mod:`helpers.data.veto`) if it has
         one, ``"record"`` what it would judge without vetoing (to check it), or ``"off"``.

@@ -20,7 +20,7 @@ COMMON_SETTINGS: tuple[str, ...] = (
 )
 
 #: top generation cut and parton-level veto (GeV): measured in benchmarks/pthat_bias.py and
-#: benchmarks/top_veto.py, reported on the data page
+#: its --veto-jets check, reported on the data page
 TOP_PTHAT_MIN = 100.0
 TOP_VETO = ResonanceVeto(6, late_pt=300.0, early_scale=100.0, early_pt=250.0)
 
@@ -79,7 +79,7 @@ class Process:
 
         ``bias_power`` (studies only) samples events with an extra factor
         ``(pTHat / 100 GeV) ** bias_power``; each event then carries the weight
-        ``pTHat ** -bias_power`` (up to a constant), see :func:`bias_weight`.
+        ``pTHat ** -bias_power`` (up to a constant), see :func:`helpers.data.studies.bias_weight`.
         """
         cut = self.pthat_min if pthat_min is None else pthat_min
         settings = list(COMMON_SETTINGS) + list(self.settings)
@@ -139,16 +139,6 @@ TASKS: dict[str, tuple[str, str]] = {
     "w_qcd": ("w", "qcd"),
     "quark_gluon": ("quark", "gluon"),
 }
-
-
-def bias_weight(pthat, bias_power: float | None):
-    """Event weight (relative to an event at 100 GeV) that undoes a pTHat-biased sampling."""
-    import numpy as np
-
-    pthat = np.asarray(pthat, dtype=np.float64)
-    if not bias_power:
-        return np.ones_like(pthat)
-    return (pthat / BIAS_REF_GEV) ** (-bias_power)
 
 
 def get_process(name: str) -> Process:

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from .generator import Generator
-from .processes import JetDefinition, bias_weight, get_process
+from .processes import BIAS_REF_GEV, JetDefinition, get_process
 from .shards import ShardSpec, run_shards
 
 
@@ -31,17 +31,26 @@ def pthat_bias(process: str, pthat_low: float, thresholds: list[float], n_jets: 
     return weighted_shares(pthat, bias_weight(pthat, bias_power), thresholds)
 
 
+def bias_weight(pthat, bias_power: float | None) -> np.ndarray:
+    """Event weight (relative to an event at 100 GeV) that undoes a pTHat-biased sampling."""
+    pthat = np.asarray(pthat, dtype=np.float64)
+    if not bias_power:
+        return np.ones_like(pthat)
+    return (pthat / BIAS_REF_GEV) ** (-bias_power)
+
+
 def weighted_shares(values: np.ndarray, weights: np.ndarray,
                     thresholds: list[float]) -> dict:
     """Weighted share of ``values`` below each threshold with its (delta-method) error.
 
     For unit weights this is the plain fraction and its binomial error.
     """
+    values = np.asarray(values)
     w = np.asarray(weights, dtype=np.float64)
     total = w.sum()
     out = {}
     for t in thresholds:
-        below = np.asarray(values) < t
+        below = values < t
         share = float(w[below].sum() / total)
         err = float(np.sqrt(np.sum((w * (below - share)) ** 2)) / total)
         out[t] = (share, err)

@@ -13,7 +13,7 @@ from helpers.data.generator import Generator
 from helpers.data.processes import BIAS_REF_GEV, JetDefinition, get_process
 from helpers.data.samples import generation_config
 from helpers.data.studies import bias_weight, weighted_shares
-from helpers.data.veto import ResonanceVeto, hard_resonance_max_pt
+from helpers.data.veto import ResonanceVeto, align_records, hard_resonance_max_pt
 
 
 class _P:
@@ -102,6 +102,27 @@ def test_record_mode_vetoes_nothing_and_keeps_one_record_per_event():
     assert len(gen.veto_records) == gen.n_events == gen._n_returned
     early, late = np.array(gen.veto_records, dtype=float).T
     assert (late > 0).all() and np.isfinite(early).any()
+
+
+def test_apply_and_record_keeps_one_record_per_returned_event_above_the_thresholds():
+    loose = ResonanceVeto(6, 350.0, 100.0, 280.0)
+    gen = Generator(get_process("top"), JetDefinition(), seed=23, parton_veto="apply+record",
+                    veto=loose)  # the override replaces the process's own thresholds
+    gen.events(20)
+    assert gen.n_vetoed > 0 and gen.n_events == gen.n_vetoed + 20
+    early, late = np.array(gen.veto_records, dtype=float).T
+    assert len(late) == 20 and (late >= loose.late_pt).all()
+    assert (np.isnan(early) | (early >= loose.early_pt)).all()
+
+
+def test_records_of_events_that_failed_after_the_hook_are_skipped():
+    # the hook let four events through; the second failed in hadronisation (never returned)
+    records = [(510.0, 300.0, 320.0), (480.0, None, 330.0), (333.5, 400.0, 410.0),
+               (600.25, 500.0, 520.0)]
+    keys = np.array([510.0, 333.5, 600.25])
+    assert align_records(records, keys) == [(300.0, 320.0), (400.0, 410.0), (500.0, 520.0)]
+    with pytest.raises(RuntimeError, match="out of step"):
+        align_records(records, [510.0, 999.0])
 
 
 def test_unknown_veto_mode_is_refused():

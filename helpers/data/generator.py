@@ -17,9 +17,10 @@ import numpy as np
 from ..sysio import silence_stdout_fd
 from .errors import DataError
 from .processes import JetDefinition, Process
-from .veto import make_veto_hook
+from .veto import ResonanceVeto, align_records, make_veto_hook
 
 _NEUTRINOS = (12, 14, 16)
+_VETO_MODES = ("apply", "record", "apply+record", "off")
 _FASTJET_ALGORITHMS = {"antikt": "antikt_algorithm", "cambridge": "cambridge_algorithm",
                        "kt": "kt_algorithm"}
 
@@ -85,12 +86,16 @@ class Generator:
         see :func:`helpers.data.studies.bias_weight`); never used for the book's samples.
     parton_veto
         ``"apply"`` the process's parton-level veto (:mod:`helpers.data.veto`) if it has
-        one, ``"record"`` what it would judge without vetoing (to check it), or ``"off"``.
+        one, ``"record"`` what it would judge without vetoing (to check it), ``"apply+record"``
+        both (what it judged of the events it let through), or ``"off"``.
+    veto
+        Studies only: thresholds replacing the process's veto (e.g. looser ones).
     """
 
     def __init__(self, process: Process, jet_def: JetDefinition, seed: int,
                  pthat_min: float | None = None, batch_events: int = 200,
-                 bias_power: float | None = None, parton_veto: str = "apply") -> None:
+                 bias_power: float | None = None, parton_veto: str = "apply",
+                 veto: ResonanceVeto | None = None) -> None:
         import pythia8mc
 
         if not 1 <= seed <= 900_000_000:
@@ -100,15 +105,19 @@ class Generator:
         for setting in process.pythia_settings(seed, pthat_min, bias_power):
             if not self.pythia.readString(setting):
                 raise DataError(f"Pythia rejected the setting {setting!r} ({process.name})")
-        if parton_veto not in ("apply", "record", "off"):
-            raise ValueError(f"parton_veto must be 'apply', 'record' or 'off', got {parton_veto!r}")
+        if parton_veto not in _VETO_MODES:
+            raise ValueError(f"parton_veto must be one of {', '.join(_VETO_MODES)}, "
+                             f"got {parton_veto!r}")
         self._hook = None
-        if parton_veto != "off" and process.parton_veto is not None:
-            self._hook = make_veto_hook(process.parton_veto, record=parton_veto == "record")
+        veto = veto or process.parton_veto
+        if parton_veto != "off" and veto is not None:
+            self._hook = make_veto_hook(veto, apply=parton_veto != "record",
+                                        record=parton_veto.endswith("record"))
             self.pythia.setUserHooksPtr(self._hook)
         if not self.pythia.init():
             raise DataError(f"Pythia failed to initialise for process {process.name!r}")
         self._n_returned = 0
+        self._records: list[tuple[float | None, float | None]] = []
         self.seconds_events = 0.0
 
     @property
@@ -118,8 +127,8 @@ class Generator:
 
     @property
     def veto_records(self) -> list:
-        """Per event ``(early, late)`` pT the veto judged (``parton_veto="record"`` only)."""
-        return self._hook.records if self._hook is not None else []
+        """``(early, late)`` pT the veto judged, per returned event (record modes only)."""
+        return self._records
 
     @property
     def n_vetoed(self) -> int:
@@ -132,6 +141,11 @@ class Generator:
         t0 = time.perf_counter()
         batch = self.pythia.nextBatch(n)
         self.seconds_events += time.perf_counter() - t0
+        if self._hook is not None and self._hook.records:
+            p5 = batch.prt.p[:, 5]  # the particle event_key reads
+            keys = np.hypot(ak.to_numpy(p5.px), ak.to_numpy(p5.py))
+            self._records += align_records(self._hook.records, keys)
+            self._hook.records.clear()
         self._n_returned += len(batch)
         return batch
 

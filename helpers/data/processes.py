@@ -22,7 +22,7 @@ COMMON_SETTINGS: tuple[str, ...] = (
 #: top generation cut and parton-level veto (GeV): measured in benchmarks/pthat_bias.py and
 #: its --veto-jets check, reported on the data page
 TOP_PTHAT_MIN = 100.0
-TOP_VETO = ResonanceVeto(6, late_pt=300.0, early_scale=100.0, early_pt=250.0)
+TOP_VETO = ResonanceVeto(6, late_pt=350.0, early_scale=100.0, early_pt=300.0)
 
 #: reference pTHat of the biased sampling used by bias studies (GeV)
 BIAS_REF_GEV = 100.0

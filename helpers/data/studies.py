@@ -9,6 +9,7 @@ import numpy as np
 from .generator import Generator
 from .processes import BIAS_REF_GEV, JetDefinition, get_process
 from .shards import ShardSpec, run_shards
+from .veto import ResonanceVeto
 
 
 def pthat_bias(process: str, pthat_low: float, thresholds: list[float], n_jets: int = 2000,
@@ -58,16 +59,18 @@ def weighted_shares(values: np.ndarray, weights: np.ndarray,
 
 
 def veto_margin(process: str, n_jets: int = 1000, pthat_low: float | None = None,
-                seed: int = 555) -> np.ndarray:
+                seed: int = 555, loose: ResonanceVeto | None = None) -> np.ndarray:
     """What the parton-level veto judges, for every kept jet of a sample generated *without*
-    vetoing: ``(n_jets, 2)`` pT in GeV of the event's fastest hard resonance when the shower
-    passed the early scale (NaN if it never did) and as it decays.  The veto is safe when
-    its thresholds lie well below these values.
+    vetoing, or with the ``loose`` thresholds: ``(n_jets, 2)`` pT in GeV of the event's
+    fastest hard resonance when the shower passed the early scale (NaN if it never did) and
+    as it decays.  The veto is safe when its thresholds lie well below these values (with
+    ``loose``, only the jets that it kept are seen: check it first without).
     """
     proc = get_process(process)
-    if proc.parton_veto is None:
+    if proc.parton_veto is None and loose is None:
         raise ValueError(f"process {process!r} has no parton-level veto to check")
-    gen = Generator(proc, JetDefinition(), seed, pthat_low, parton_veto="record")
+    gen = Generator(proc, JetDefinition(), seed, pthat_low, veto=loose,
+                    parton_veto="record" if loose is None else "apply+record")
     seen: list[np.ndarray] = []
     have = 0
     while have < n_jets:

@@ -13,9 +13,10 @@ through a hard initial-state emission -- never have one, and generating them in 
    slower than ``late_pt`` are vetoed before hadronisation and clustering.
 
 The thresholds are set far below what kept jets need, measured on jets generated without
-the vetoes (``benchmarks/pthat_bias.py --veto-jets``, the data page): the kept jets keep
-their distribution and only the time per jet drops.  In *record* mode the hook vetoes
-nothing and keeps, per event, the values it would have judged (for that measurement).
+the vetoes, or with looser ones (``benchmarks/pthat_bias.py --veto-jets``, the data
+page): the kept jets keep their distribution and only the time per jet drops.  With
+``record=True`` the hook keeps, per event it lets through, the values it judged (for that
+measurement); with ``apply=False`` it lets every event through.
 """
 
 from __future__ import annotations
@@ -60,11 +61,34 @@ def hard_resonance_max_pt(event, pdg_id: int) -> float | None:
     return best
 
 
-def make_veto_hook(veto: ResonanceVeto, record: bool = False):
-    """A Pythia ``UserHooks`` applying ``veto``; it counts the events it judged (``n_tried``,
-    ``n_vetoed``).  With ``record=True`` it vetoes nothing and appends ``(early, late)`` pT
-    per event to ``records`` (``early`` is ``None`` if the evolution never passed the
-    early scale)."""
+def event_key(event) -> float:
+    """A per-event tag that survives into the returned batch: the pT of the first outgoing
+    hard-process particle (record position 5; 0 for a shorter record)."""
+    return event[_HARD_OUTGOING[0]].pT() if event.size() > _HARD_OUTGOING[0] else 0.0
+
+
+def align_records(records: list, keys) -> list:
+    """The ``(early, late)`` of each returned event, in order: ``records`` (``(key, early,
+    late)`` per event the hook let through, in generation order) minus those of events that
+    failed later, found by their ``keys`` (:func:`event_key` of the returned events)."""
+    out, j = [], 0
+    for key in keys:
+        while j < len(records) and abs(records[j][0] - key) > 1e-6 * max(1.0, abs(key)):
+            j += 1
+        if j == len(records):
+            raise RuntimeError("veto records out of step with the returned events")
+        out.append(records[j][1:])
+        j += 1
+    return out
+
+
+def make_veto_hook(veto: ResonanceVeto, apply: bool = True, record: bool = False):
+    """A Pythia ``UserHooks`` applying ``veto`` (judging only, if not ``apply``); it counts
+    the events it judged (``n_tried``, ``n_vetoed``).  With ``record=True`` it appends
+    ``(key, early, late)`` to ``records`` for each event it lets through (``early`` is
+    ``None`` if the evolution never passed the early scale; ``key`` from :func:`event_key`).
+    An event can still fail after the hook (in hadronisation) and never be returned, so
+    records are matched to the returned events with :func:`align_records`."""
     import pythia8mc
 
     class _ResonancePtVeto(pythia8mc.UserHooks):
@@ -72,7 +96,7 @@ def make_veto_hook(veto: ResonanceVeto, record: bool = False):
             pythia8mc.UserHooks.__init__(self)
             self.n_tried = 0
             self.n_vetoed = 0
-            self.records: list[tuple[float | None, float | None]] = []
+            self.records: list[tuple[float, float | None, float | None]] = []
             self._early: float | None = None
             self._judged = False
 
@@ -96,7 +120,7 @@ def make_veto_hook(veto: ResonanceVeto, record: bool = False):
                 return False
             self._judged = True
             self._early = hard_resonance_max_pt(event, veto.pdg_id)
-            if record or self._early is None or self._early >= veto.early_pt:
+            if not apply or self._early is None or self._early >= veto.early_pt:
                 return False
             return self._count(veto=True)
 
@@ -106,10 +130,10 @@ def make_veto_hook(veto: ResonanceVeto, record: bool = False):
 
         def doVetoPartonLevel(self, event) -> bool:  # noqa: N802
             late = hard_resonance_max_pt(event, veto.pdg_id)
-            if record:
-                self.records.append((self._early, late))
-                return self._count(veto=False)
-            return self._count(veto=late is not None and late < veto.late_pt)
+            vetoed = apply and late is not None and late < veto.late_pt
+            if record and not vetoed:
+                self.records.append((event_key(event), self._early, late))
+            return self._count(veto=vetoed)
 
         def _count(self, veto: bool) -> bool:
             self.n_tried += 1

@@ -85,7 +85,7 @@ _PROFILES: dict[str, Profile] = {
     ),
     "standard": Profile(
         name="standard",
-        # top jets dominate the cold build's time (about 30 jets/s on 2 cores at the
+        # top jets dominate the cold build's time (about 25 jets/s on 2 cores at the
         # 100 GeV cut), hence the lean validation and test splits
         jets_per_class={"train": 10000, "val": 1000, "test": 3000},
         jets_per_class_extra={"train": 7000, "val": 1000, "test": 2000},

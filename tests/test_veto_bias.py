@@ -13,7 +13,8 @@ from helpers.data.generator import Generator
 from helpers.data.processes import BIAS_REF_GEV, JetDefinition, get_process
 from helpers.data.samples import generation_config
 from helpers.data.studies import bias_weight, weighted_shares
-from helpers.data.veto import ResonanceVeto, align_records, hard_resonance_max_pt
+from helpers.data.veto import (ResonanceVeto, align_records, batch_event_keys,
+                               hard_resonance_max_pt)
 
 
 class _P:
@@ -123,6 +124,16 @@ def test_records_of_events_that_failed_after_the_hook_are_skipped():
     assert align_records(records, keys) == [(300.0, 320.0), (400.0, 410.0), (500.0, 520.0)]
     with pytest.raises(RuntimeError, match="out of step"):
         align_records(records, [510.0, 999.0])
+
+
+def test_batch_keys_read_the_first_hard_outgoing_particle_and_zero_for_short_records():
+    import awkward as ak
+
+    def prt(pxs):
+        return [{"p": {"px": px, "py": 0.0}} for px in pxs]
+
+    batch = ak.Array([prt([0, 0, 0, 0, 0, 30.0, 7.0]), prt([0, 0, 0])])
+    assert batch_event_keys(batch).tolist() == [30.0, 0.0]
 
 
 def test_unknown_veto_mode_is_refused():

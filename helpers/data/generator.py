@@ -17,7 +17,7 @@ import numpy as np
 from ..sysio import silence_stdout_fd
 from .errors import DataError
 from .processes import JetDefinition, Process
-from .veto import ResonanceVeto, align_records, make_veto_hook
+from .veto import ResonanceVeto, align_records, batch_event_keys, make_veto_hook
 
 _NEUTRINOS = (12, 14, 16)
 _VETO_MODES = ("apply", "record", "apply+record", "off")
@@ -142,9 +142,7 @@ class Generator:
         batch = self.pythia.nextBatch(n)
         self.seconds_events += time.perf_counter() - t0
         if self._hook is not None and self._hook.records:
-            p5 = batch.prt.p[:, 5]  # the particle event_key reads
-            keys = np.hypot(ak.to_numpy(p5.px), ak.to_numpy(p5.py))
-            self._records += align_records(self._hook.records, keys)
+            self._records += align_records(self._hook.records, batch_event_keys(batch.prt))
             self._hook.records.clear()
         self._n_returned += len(batch)
         return batch

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 #: positions of the outgoing hard-process particles of a 2 -> 2 process in Pythia's event
 _HARD_OUTGOING = (5, 6)
 #: ``iPos`` values of UserHooks.doVetoPT in the main evolution (0: nothing above the scale,
@@ -65,6 +67,15 @@ def event_key(event) -> float:
     """A per-event tag that survives into the returned batch: the pT of the first outgoing
     hard-process particle (record position 5; 0 for a shorter record)."""
     return event[_HARD_OUTGOING[0]].pT() if event.size() > _HARD_OUTGOING[0] else 0.0
+
+
+def batch_event_keys(prt) -> np.ndarray:
+    """:func:`event_key` of every event of a returned awkward batch (its ``prt`` records)."""
+    import awkward as ak
+
+    i = _HARD_OUTGOING[0]
+    p = ak.pad_none(prt.p, i + 1, axis=1)[:, i]
+    return np.hypot(ak.to_numpy(ak.fill_none(p.px, 0.0)), ak.to_numpy(ak.fill_none(p.py, 0.0)))
 
 
 def align_records(records: list, keys) -> list:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from helpers.data.samples import generate_sample
-from helpers.data.studies import generation_rates
+from helpers.studies.generation import generation_rates
 
 
 def speedup(process: str, n_jets: int, workers: int, shard_size: int) -> dict:

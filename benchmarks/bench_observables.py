@@ -28,10 +28,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import observables as obs  # noqa: E402
 from helpers.data import SPLITS, JetSet, load_task  # noqa: E402
 from helpers.data.benchmark import load_benchmark, write_benchmark_layout  # noqa: E402
-from helpers.trees import build_trees  # noqa: E402
+from helpers.physics import kinematics as kin
+from helpers.physics import observables as obs  # noqa: E402
+from helpers.physics.trees import build_trees  # noqa: E402
 
 SLOTS = 200
 #: the loader's own default rows per read
@@ -104,7 +105,7 @@ def load_in_child(path: str, chunk_size: int) -> dict:
 def bench_observables(n: int, rng: np.random.Generator) -> None:
     """Jets/s of the observables and the C/A trees on ``n`` synthetic jets."""
     jets = synthetic_jets(n, rng)
-    print(f"{n} synthetic jets, mean multiplicity {obs.multiplicity(jets).mean():.1f}")
+    print(f"{n} synthetic jets, mean multiplicity {kin.multiplicity(jets).mean():.1f}")
     four = {"pTD2": (2, 0), "LHA": (1, 0.5), "width": (1, 1), "mass": (1, 2)}
     steps = {
         "compute_observables": (obs.compute_observables, jets),

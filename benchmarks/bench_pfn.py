@@ -28,9 +28,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers.experiments import PFN_DEFAULTS  # noqa: E402
 from helpers.models.pfn import PFN, PackedInputs, PaddedInputs, PaddedPFN  # noqa: E402
 from helpers.training import training_throughput  # noqa: E402
+from helpers.training.recipes import PFN_DEFAULTS  # noqa: E402
 
 MAX_PARTICLES = 200
 

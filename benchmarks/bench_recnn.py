@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from helpers.config import resolve_device  # noqa: E402
 from helpers.data import load_task  # noqa: E402
 from helpers.models.recnn import RecNN, evaluation_speed  # noqa: E402
+from helpers.physics.trees import build_trees  # noqa: E402
 from helpers.preprocessing.recnn import NodeScaler, node_features, tree_inputs  # noqa: E402
-from helpers.trees import build_trees  # noqa: E402
 
 
 def timed(fn: Callable[[], object]) -> float:

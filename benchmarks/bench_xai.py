@@ -56,7 +56,8 @@ def timed(fn: Callable[[], object]) -> float:
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profile", default="standard", help="sizes from this profile (default: standard)")
-    p.add_argument("--n-auc-jets", type=int, default=None, help="jets for Delta-AUC (default: 2 x test per class)")
+    p.add_argument("--n-auc-jets", type=int, default=None,
+                   help="jets for Delta-AUC (default: 2 x test per class)")
     p.add_argument("--n-shap-jets", type=int, default=10, help="jets explained by KernelSHAP (slow)")
     p.add_argument("--weights", default=None, help="optional TopoDNN state_dict (.pt) to load")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -84,7 +85,8 @@ def main() -> None:
 
     differential_relevance(model, X_exp[:10], mean)  # warm-up (first-call overheads)
     rows = {
-        "Delta-AUC occlusion (amortised)": (timed(lambda: delta_auc(model, X_auc, y, reference=X_ref)), n_auc),
+        "Delta-AUC occlusion (amortised)": (
+            timed(lambda: delta_auc(model, X_auc, y, reference=X_ref)), n_auc),
         "differential + MAD relevance": (
             timed(lambda: mad_relevance(differential_relevance(model, X_exp, mean), y_exp)),
             len(X_exp),

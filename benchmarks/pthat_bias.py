@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from helpers.data.processes import PROCESSES
-from helpers.data.studies import pthat_bias, veto_margin
+from helpers.studies.generation import pthat_bias, veto_margin
 
 LOW = {"top": 150.0, "qcd": 250.0, "quark": 250.0, "gluon": 250.0}
 THRESHOLDS = [50.0, 100.0, 150.0, 200.0, 250.0, 300.0, 350.0, 400.0, 450.0, 500.0]

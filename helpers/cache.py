@@ -1,4 +1,4 @@
-"""Config-hash cache with atomic writes.
+"""Config-hash cache with atomic writes, and the fingerprints that key it.
 
 Every expensive artefact (generated jets, trained models) is stored under a name that
 contains a hash of the *full* configuration that produced it.  A changed configuration
@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from .config import cache_dir
 
 
@@ -24,6 +26,30 @@ def config_hash(config: Any, length: int = 12) -> str:
     """Stable short hash of a JSON-serialisable configuration (key order ignored)."""
     blob = json.dumps(config, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+def array_fingerprint(*arrays: Any) -> str:
+    """SHA-256 over dtype, shape and bytes of arrays (numpy or torch), a data cache key.
+
+    An object with a ``fingerprint()`` method (a model's inputs, e.g. packed particles)
+    contributes that string instead.
+    """
+    h = hashlib.sha256()
+    for a in arrays:
+        if hasattr(a, "fingerprint"):
+            h.update(a.fingerprint().encode())
+            continue
+        if hasattr(a, "detach"):  # a torch tensor
+            a = a.detach().cpu().numpy()
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.data)
+    return h.hexdigest()[:16]
+
+
+def model_fingerprint(model: Any) -> str:
+    """Hash of a torch model's parameters and buffers (a cache key for what it computes)."""
+    return array_fingerprint(*model.state_dict().values())
 
 
 def cached_path(kind: str, name: str, config: Any, suffix: str, root: Path | None = None) -> Path:

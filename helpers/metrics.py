@@ -70,13 +70,20 @@ def aggregate(results: Sequence[dict[str, float]]) -> dict[str, tuple[float, flo
     return {key: mean_std([r[key] for r in results]) for key in results[0]}
 
 
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """``(mean, sample std)`` of repeated measurements; the std is ``nan`` for one value."""
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
+def mean_std(values: Sequence) -> tuple:
+    """``(mean, sample std)`` over repeated measurements (e.g. training seeds).
+
+    ``values`` holds numbers (floats returned) or equally shaped arrays (element-wise
+    arrays returned); the std is ``nan`` for a single measurement.
+    """
+    if len(values) == 0:
         raise ValueError("mean_std needs at least one value")
-    std = float(values.std(ddof=1)) if values.size > 1 else float("nan")
-    return float(values.mean()), std
+    stack = np.stack([np.asarray(v, dtype=float) for v in values])
+    mean = stack.mean(axis=0)
+    std = stack.std(axis=0, ddof=1) if len(stack) > 1 else np.full(stack.shape[1:], np.nan)
+    if stack.ndim == 1:
+        return float(mean), float(std)
+    return mean, std
 
 
 def format_mean_std(mean: float, std: float, decimals: int = 3) -> str:

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .config import Profile, get_profile, setup_device
-from .plotting import use_style
+from .plots.style import use_style
 
 
 class ChapterSetup(NamedTuple):

@@ -44,18 +44,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import xai
-from helpers.baselines import BASELINE_FEATURES, baseline_scores, train_baseline
 from helpers.data import load_task
-from helpers.experiments import topodnn_config, train_topodnn
-from helpers.learning_curve import baseline_curve, curve_summary, gain_per_doubling, topodnn_curve
 from helpers.metrics import aggregate, format_mean_std, summarize
 from helpers.models import count_parameters, predict_proba
 from helpers.notebook import start_chapter
-from helpers.observables import compute_observables
+from helpers.physics.observables import compute_observables
+from helpers.plots import attribution as xplots
+from helpers.plots import jets as jplots
+from helpers.plots import performance as pplots
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
-from helpers.xai import attribution as attr
-from helpers.xai import plots as xplots
+from helpers.studies import attribution as attr
+from helpers.studies.baselines import BASELINE_FEATURES, baseline_scores, train_baseline
+from helpers.studies.learning_curve import baseline_curve, curve_summary, gain_per_doubling, topodnn_curve
+from helpers.training.recipes import topodnn_config, train_topodnn
+from helpers.xai import agreement as ranks
 
 prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
 
@@ -85,7 +87,7 @@ names = topodnn_feature_names()
 classes = attr.CLASS_NAMES
 print({k: f"{len(s):,} jets" for k, s in splits.items()}, "| features:", X_train.shape[1])
 
-fig = xplots.preprocessed_images({name: X_test[y_test == label] for label, name in classes.items()})
+fig = jplots.preprocessed_images({name: X_test[y_test == label] for label, name in classes.items()})
 
 # %% [markdown]
 # ## Training
@@ -121,7 +123,7 @@ pd.DataFrame({k: {"epochs run": h.epochs_run, "best epoch": h.best_epoch + 1,
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 5.5))
-xplots.training_curves(ax, histories)
+pplots.training_curves(ax, histories)
 ax.set_title("TopoDNN training: loss per epoch (dot: kept epoch)", fontsize=14)
 fig.tight_layout()
 
@@ -171,7 +173,7 @@ perf
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 6.5))
-xplots.roc_curves(ax, {name: [(y_test, p) for p in probs] for name, probs in all_probs.items()},
+pplots.roc_curves(ax, {name: [(y_test, p) for p in probs] for name, probs in all_probs.items()}, classes,
                   aucs={name: "AUC " + format_mean_std(*res["auc"], 3) for name, res in results.items()})
 ax.set_title(f"{len(test):,} test jets, one line per training seed", fontsize=14)
 fig.tight_layout()
@@ -213,7 +215,7 @@ curve = pd.concat([
 ])
 summary = curve_summary(curve)
 fig, ax = plt.subplots(figsize=(9, 6))
-xplots.learning_curve(ax, summary, reference={"TopoDNN, Khot et al. (Delphes)": (1.2e6, PAPER["auc"])})
+pplots.learning_curve(ax, summary, reference={"TopoDNN, Khot et al. (Delphes)": (1.2e6, PAPER["auc"])})
 fig.tight_layout()
 for name in summary["model"].unique():
     print(f"{name}: AUC gain per doubling of the training set "
@@ -304,8 +306,8 @@ fig.tight_layout()
 
 # %%
 fig = xplots.rank_heatmaps(importances)
-agreement = {c: attr.rank_agreement(imp, "spearman") for c, imp in importances.items()}
-weighted = {c: attr.rank_agreement(imp, "weighted") for c, imp in importances.items()}
+agreement = {c: ranks.rank_agreement(imp, "spearman") for c, imp in importances.items()}
+weighted = {c: ranks.rank_agreement(imp, "weighted") for c, imp in importances.items()}
 
 # %% [markdown]
 # The same comparison with ΔAUC as the reference, adding Kendall's τ and the fraction of
@@ -318,15 +320,15 @@ weighted = {c: attr.rank_agreement(imp, "weighted") for c, imp in importances.it
 # %%
 rows = {}
 for c, imp in importances.items():
-    kendall, top10 = attr.rank_agreement(imp, "kendall"), attr.top_k_overlap(imp, 10)
+    kendall, top10 = ranks.rank_agreement(imp, "kendall"), ranks.top_k_overlap(imp, 10)
     for m in imp:
         per_seed = [r[c] for r in runs[m]]
         rows[(c, m)] = {"ρ vs ΔAUC": agreement[c].loc["ΔAUC", m],
                         "τ vs ΔAUC": kendall.loc["ΔAUC", m],
                         "weighted τ vs ΔAUC": weighted[c].loc["ΔAUC", m],
                         "top-10 shared with ΔAUC": top10.loc["ΔAUC", m],
-                        "ρ seed vs seed": attr.seed_agreement(per_seed),
-                        "weighted τ seed vs seed": attr.seed_agreement(per_seed, "weighted")}
+                        "ρ seed vs seed": ranks.seed_agreement(per_seed),
+                        "weighted τ seed vs seed": ranks.seed_agreement(per_seed, "weighted")}
 agreement_table = pd.DataFrame(rows).T
 agreement_table.style.format("{:.2f}", na_rep="—")
 
@@ -337,7 +339,7 @@ agreement_table.style.format("{:.2f}", na_rep="—")
 # constituent $i$, counted from 0 = hardest).
 
 # %%
-top_table = pd.DataFrame({(c, m): attr.top_features(v, names, 5)
+top_table = pd.DataFrame({(c, m): ranks.top_features(v, names, 5)
                           for c, imp in importances.items() for m, v in imp.items()}).T
 top_table.columns = [f"#{i + 1}" for i in range(5)]
 top_table
@@ -363,6 +365,6 @@ for c, imp in importances.items():
     print(f"{c} jets:")
     for m, v in imp.items():
         shares = attr.kind_shares(v)
-        print(f"  {m:>6}: top 3 = {', '.join(attr.top_features(v, names, 3)):<24}"
+        print(f"  {m:>6}: top 3 = {', '.join(ranks.top_features(v, names, 3)):<24}"
               f" pT share {shares['pT']:.0%}, vs ΔAUC: Spearman {agreement[c].loc['ΔAUC', m]:+.2f},"
               f" weighted tau {weighted[c].loc['ΔAUC', m]:+.2f}")

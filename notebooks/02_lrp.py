@@ -54,16 +54,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import plotting
 from helpers import xai
 from helpers.data import load_task
-from helpers.experiments import train_topodnn
+from helpers.metrics import mean_std
 from helpers.models import predict_logits
 from helpers.notebook import start_chapter
+from helpers.plots import attribution as xplots
+from helpers.plots import jets as plotting
+from helpers.plots.style import KIND_COLORS
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
-from helpers.xai import attribution as attr
-from helpers.xai import plots as xplots
-from helpers.xai import toy
+from helpers.studies import attribution as attr
+from helpers.studies import toy
+from helpers.training.recipes import train_topodnn
+from helpers.xai import agreement as ranks
 
 prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
 
@@ -173,7 +176,7 @@ for train_seed, m, mb in zip(seeds, models, mb_runs):
           f"{predict_logits(m, x_mean[None])[0]:+.3f}, sum of its relevances = {mb.sum():+.3f}, "
           f"share in pT / eta / phi = "
           + " / ".join(f"{v:.0%}" for v in attr.kind_shares(mb).values()))
-fig = xplots.feature_bars({"mean behaviour": attr.mean_std(mb_runs)}, r"$R_k(\bar{\vec x})$",
+fig = xplots.feature_bars({"mean behaviour": mean_std(mb_runs)}, r"$R_k(\bar{\vec x})$",
                           title="LRP-ε relevance of the all-means input (± std over seeds)")
 
 # %% [markdown]
@@ -229,7 +232,7 @@ for label, c in classes.items():
     both = {"raw": mad_raw[label], "clipped": mad_clipped[label]}
     tail = np.abs(D[y_test == label]).max(0).sum() / mad_raw[label].sum()
     print(f"{c} (seed {seeds[0]}): Spearman(MAD, MAD clipped at 99%) = "
-          f"{attr.rank_agreement(both).loc['raw', 'clipped']:.3f}; "
+          f"{ranks.rank_agreement(both).loc['raw', 'clipped']:.3f}; "
           f"summed max|D| / summed mean|D| = {tail:.0f}")
 
 # every method for every seed's network (the SHAP values come from chapter 1's cache)
@@ -269,8 +272,8 @@ for ax, (c, imp) in zip(axes, importances.items()):
 fig.tight_layout()
 
 fig = xplots.rank_heatmaps(importances)
-agreement = {c: attr.rank_agreement(imp) for c, imp in importances.items()}
-weighted = {c: attr.rank_agreement(imp, "weighted") for c, imp in importances.items()}
+agreement = {c: ranks.rank_agreement(imp) for c, imp in importances.items()}
+weighted = {c: ranks.rank_agreement(imp, "weighted") for c, imp in importances.items()}
 
 # %% [markdown]
 # The decisive numbers: rank correlations of plain LRP, of LRP minus the mean behaviour and
@@ -281,7 +284,7 @@ weighted = {c: attr.rank_agreement(imp, "weighted") for c, imp in importances.it
 # %%
 rows = {}
 for c, imp in importances.items():
-    top10 = attr.top_k_overlap(imp, 10)
+    top10 = ranks.top_k_overlap(imp, 10)
     for m in ("LRP-ε", "LRP-ε − MB", "MAD"):
         per_seed = [r[c] for r in runs[m]]
         rows[(c, m)] = {"ρ vs SHAP": agreement[c].loc[m, "SHAP"],
@@ -289,7 +292,7 @@ for c, imp in importances.items():
                         "ρ vs ΔAUC": agreement[c].loc[m, "ΔAUC"],
                         "weighted τ vs ΔAUC": weighted[c].loc[m, "ΔAUC"],
                         "top-10 shared with ΔAUC": top10.loc[m, "ΔAUC"],
-                        "weighted τ seed vs seed": attr.seed_agreement(per_seed, "weighted")}
+                        "weighted τ seed vs seed": ranks.seed_agreement(per_seed, "weighted")}
 shift_table = pd.DataFrame(rows).T
 shift_table.style.format("{:.2f}", na_rep="—")
 
@@ -336,7 +339,7 @@ attr.strongest_partners(corr, names, top_dauc, n=2).style.format("{:+.2f}")
 broken = attr.impossible_after_occlusion(X_test, x_mean)
 gap = D.sum(axis=1) - (logits - predict_logits(model, x_mean[None])[0])  # per jet
 fig, axes = plt.subplots(1, 2, figsize=(16, 5.5))
-axes[0].bar(np.arange(len(broken)), broken, color=xplots.KIND_COLORS["pT"])
+axes[0].bar(np.arange(len(broken)), broken, color=KIND_COLORS["pT"])
 axes[0].set(xlabel="constituent index $i$ (0 = hardest)", ylabel="share of test jets", ylim=(0, 1.05))
 axes[0].set_title(r"jets made impossible by $p_{T,i} \to \langle p_{T,i} \rangle$", fontsize=14)
 plotting.hist_classes(axes[1], {c: gap[y_test == label] for label, c in classes.items()},
@@ -386,7 +389,7 @@ cost.style.format({"total [s]": "{:.3f}", "per jet [ms]": "{:.3f}", cost.columns
 for c, imp in importances.items():
     print(f"{c} jets:")
     for m, v in imp.items():
-        print(f"  {m:>10}: top 3 = {', '.join(attr.top_features(v, names, 3)):<24}"
+        print(f"  {m:>10}: top 3 = {', '.join(ranks.top_features(v, names, 3)):<24}"
               f" pT share {attr.kind_shares(v)['pT']:.0%}; weighted tau vs SHAP "
               f"{weighted[c].loc[m, 'SHAP']:+.2f}, vs ΔAUC {weighted[c].loc[m, 'ΔAUC']:+.2f}")
     for ref in ("SHAP", "ΔAUC"):
@@ -394,5 +397,5 @@ for c, imp in importances.items():
         verdict = ("does not move LRP relative to" if abs(after - before) < 0.005
                    else "moves LRP towards" if after > before else "moves LRP away from")
         print(f"  subtracting the mean behaviour {verdict} {ref}: weighted tau {before:+.2f} -> {after:+.2f}")
-print(f"cost per jet relative to MAD at equal jet count: "
+print("cost per jet relative to MAD at equal jet count: "
       + ", ".join(f"{m} {r:,.1f}x" for m, r in cost.iloc[:, -1].items()))

@@ -50,15 +50,21 @@ import numpy as np
 import pandas as pd
 
 from helpers.data import load_task
-from helpers.experiments import TOPODNN_DEFAULTS, topodnn_config, train_topodnn
-from helpers.learning_curve import epochs_for_size, usable_sizes
 from helpers.metrics import aggregate, format_mean_std
 from helpers.notebook import start_chapter
+from helpers.plots.nap import (
+    plot_activation_frequency,
+    plot_layer_separability,
+    plot_nap,
+    plot_sparsity_vs_training,
+    plot_width_scan,
+)
 from helpers.preprocessing import topodnn_features
-from helpers.xai.nap import (active_widths, hidden_activations, layer_probe_auc, measure,
-                             neural_activation_pattern, pruning_study, within_spread)
-from helpers.xai.nap_plots import (plot_activation_frequency, plot_layer_separability, plot_nap,
-                                   plot_sparsity_vs_training, plot_width_scan)
+from helpers.studies.learning_curve import epochs_for_size, usable_sizes
+from helpers.studies.nap import CLASS_NAMES, active_widths, measure, pruning_study, within_spread
+from helpers.training.recipes import TOPODNN_DEFAULTS, topodnn_config, train_topodnn
+from helpers.xai.nap import hidden_activations, neural_activation_pattern
+from helpers.xai.probing import layer_probe_auc
 
 prof, cfg, device, seeds = start_chapter("nap", profile, device, seed, data_source)
 BASELINE = tuple(TOPODNN_DEFAULTS["hidden"])
@@ -243,7 +249,7 @@ fig = plot_activation_frequency(baseline[0].nap)
 # at random (`random_prunings` draws per seed, from all nodes of the layer).
 
 # %%
-studies = [pruning_study(r.model, neural_activation_pattern(r.model, X_val, y_val), X_test,
+studies = [pruning_study(r.model, neural_activation_pattern(r.model, X_val, y_val, CLASS_NAMES), X_test,
                          y_test, n_random=cfg["random_prunings"], seed=s)
            for r, s in zip(baseline, seeds)]
 pruned = {name: aggregate([s[name] for s in studies]) for name in studies[0]}
@@ -282,7 +288,8 @@ print("-> the sparse nodes matter", "less" if cost[sparse_key] < cost[random_key
 # once per seed.
 
 # %%
-nap_guided = active_widths([neural_activation_pattern(r.model, X_val, y_val) for r in baseline])
+nap_guided = active_widths([neural_activation_pattern(r.model, X_val, y_val, CLASS_NAMES)
+                            for r in baseline])
 architectures = {BASELINE: "baseline"}  # hidden widths -> kind; the first kind listed wins
 for kind, widths in [*[("retrained (Khot et al.)" if tuple(h) == PAPER["re-optimised"]["hidden"]
                        else "retrained", h) for h in cfg["retrained"]],

@@ -49,22 +49,23 @@ import pandas as pd
 import torch
 from scipy.special import expit
 
-from helpers import latent, plotting
-from helpers.baselines import baseline_scores, train_baseline
 from helpers.data import load_task
-from helpers.experiments import PFN_DEFAULTS, pfn_config, train_pfn, train_topodnn
-from helpers.leak import (leaky_pfn_features, plot_balance, plot_particle_delta_auc,
-                          truth_axis_distance)
 from helpers.metrics import aggregate, auc, format_mean_std, roc_curve, summarize
-from helpers.models import (PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters,
-                            predict_proba)
+from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
 from helpers.notebook import start_chapter
-from helpers.observables import compute_observables
+from helpers.physics.observables import compute_observables
+from helpers.plots import jets as plotting
+from helpers.plots import latent as lplots
+from helpers.plots.leak import plot_balance, plot_particle_delta_auc
 from helpers.preprocessing import PREPROCESSORS, pfn_features, topodnn_features
 from helpers.preprocessing.guard import truth_leak_report
 from helpers.preprocessing.pfn import azimuthal_balance
-from helpers.probing import probe_table
+from helpers.studies import latent
+from helpers.studies.baselines import baseline_scores, train_baseline
+from helpers.studies.leak import leaky_pfn_features, truth_axis_distance
 from helpers.training import training_throughput
+from helpers.training.recipes import PFN_DEFAULTS, pfn_config, train_pfn, train_topodnn
+from helpers.xai.probing import probe_table
 
 prof, settings, device, seeds = start_chapter("pfn", profile, device, seed, data_source)
 CLASSES = {0: "QCD", 1: "top"}
@@ -270,7 +271,7 @@ print(f"AUC of this model: {ranking.base_auc:.4f}; latents that are zero for eve
       f"{ranking.dead.sum()} of {len(ranking.dead)}")
 
 fig, axes = plt.subplots(2, 1, figsize=(16, 9), sharex=True)
-latent.plot_ranking(axes, ranking, CLASSES, n_show=40)
+lplots.plot_ranking(axes, ranking, CLASSES, n_show=40)
 axes[0].set_xlabel("")
 fig.tight_layout()
 
@@ -299,7 +300,7 @@ needed = pd.Series({name: latent.latents_needed(ks, aucs, ranking.base_auc, TOLE
 best_ranking = needed.drop("random order").idxmin()
 k_needed = int(needed[best_ranking])
 fig, ax = plt.subplots(figsize=(10, 6.5))
-latent.plot_topk(ax, ks, topk, ranking.base_auc, k_needed)
+lplots.plot_topk(ax, ks, topk, ranking.base_auc, k_needed)
 fig.tight_layout()
 print(f"{(~ranking.dead).sum()} of {d} latents are alive")
 needed.to_frame()
@@ -327,7 +328,7 @@ needed.to_frame()
 top30 = ranking.order()[:30]
 corr = latent.correlation_matrices(Z_test, y["test"], top30)
 fig, axes = plt.subplots(1, 2, figsize=(22, 9.5))
-latent.plot_correlations(axes, {CLASSES[k]: corr[k] for k in (0, 1)}, top30)
+lplots.plot_correlations(axes, {CLASSES[k]: corr[k] for k in (0, 1)}, top30)
 fig.tight_layout()
 
 # %% [markdown]
@@ -363,7 +364,7 @@ print(f"{pc_scores.shape[1]} components explain 99 % of the variance of the 30 l
       f"the first three: " + ", ".join(f"{e:.1%}" for e in explained[:3]))
 n_show = min(3, pc_scores.shape[1])
 fig, axes = plt.subplots(1, n_show, figsize=(7 * n_show, 5), squeeze=False)
-latent.plot_components(axes[0], pc_scores, y["test"], CLASSES, explained)
+lplots.plot_components(axes[0], pc_scores, y["test"], CLASSES, explained)
 fig.tight_layout()
 
 # %% [markdown]
@@ -375,14 +376,14 @@ OBSERVABLES = ("mass", "multiplicity", "tau21", "tau32", "width", "pt")
 pc_corr = latent.component_correlations(pc_scores, obs["test"], y["test"], OBSERVABLES,
                                         CLASSES, n_components=n_show)
 fig, axes = plt.subplots(1, 2, figsize=(16, 1.6 + 1.1 * n_show))
-latent.plot_component_correlations(axes, pc_corr)
+lplots.plot_component_correlations(axes, pc_corr)
 fig.tight_layout()
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(16, 6))
-latent.plot_component_vs(axes[0], pc_scores[:, 0], obs["test"]["mass"], y["test"], CLASSES,
+lplots.plot_component_vs(axes[0], pc_scores[:, 0], obs["test"]["mass"], y["test"], CLASSES,
                          "jet mass [GeV]", "PC1")
-latent.plot_component_vs(axes[1], pc_scores[:, 0], obs["test"]["multiplicity"], y["test"],
+lplots.plot_component_vs(axes[1], pc_scores[:, 0], obs["test"]["multiplicity"], y["test"],
                          CLASSES, "constituent multiplicity", "PC1")
 fig.tight_layout()
 
@@ -429,7 +430,7 @@ probes.style.format("{:.2f}")
 # quark; the axis of every QCD jet was not. The centring of the constituents — the very
 # thing the preprocessing is supposed to make uninformative — carried the label.
 #
-# `helpers.leak.leaky_pfn_features` reproduces that bug on our jets: same features, axis
+# `helpers.studies.leak.leaky_pfn_features` reproduces that bug on our jets: same features, axis
 # $\sum_i \vec p_i + \vec p_\text{truth}$, with our truth four-vector being zero for QCD
 # jets exactly as in the benchmark. Our truth top is the top quark as it leaves the hard
 # process, before initial-state radiation recoils against the $t\bar t$ system (see
@@ -545,7 +546,7 @@ print(f"ratio leaky / honest of the largest angle ΔAUC: "
 # %%
 sample = splits["test"].subset(np.arange(min(200, len(splits["test"]))))
 for name, fn in {"pfn_features (registered)": pfn_features,
-                 "leaky_pfn_features (helpers.leak)": leaky_pfn_features}.items():
+                 "leaky_pfn_features (helpers.studies.leak)": leaky_pfn_features}.items():
     report = truth_leak_report(fn, sample)
     print(f"{name}: " + ("no dependence on the truth found" if not report else
                          "LEAK\n    " + "\n    ".join(report)))

@@ -52,21 +52,25 @@ import pandas as pd
 import torch
 from scipy.special import expit
 
-from helpers import plotting
-from helpers import saliency as sal
-from helpers.baselines import baseline_scores, train_baseline
 from helpers.data import SPLITS, load_task
-from helpers.experiments import recnn_config, train_recnn, train_topodnn
 from helpers.metrics import aggregate, format_mean_std, mean_std, roc_curve, summarize
 from helpers.models.recnn import LAYERS, RecNN, evaluation_speed, predict_tree
 from helpers.notebook import start_chapter
-from helpers.observables import compute_observables
+from helpers.physics.observables import compute_observables
+from helpers.plots import jets as plotting
+from helpers.plots import lund as lplots
+from helpers.plots.style import CLASS_COLORS
+from helpers.plots.transfer import plot_transfer
 from helpers.preprocessing import topodnn_features
 from helpers.preprocessing.recnn import level_order, prepare_task
-from helpers.probing import probe_table
-from helpers.transfer import HEAD_DEFAULTS, plot_transfer, transfer_auc
-from helpers.transfer import retained_separation as retained
+from helpers.studies import lund as sal
+from helpers.studies.baselines import baseline_scores, train_baseline
+from helpers.studies.transfer import HEAD_DEFAULTS, transfer_auc
+from helpers.studies.transfer import retained_separation as retained
+from helpers.training.recipes import recnn_config, train_recnn, train_topodnn
 from helpers.xai.nap import hidden_activations
+from helpers.xai.probing import probe_table
+from helpers.xai.saliency import node_saliency
 
 prof, ch, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
 TASKS = {"w_qcd": "W/QCD", "top_qcd": "top/QCD", "quark_gluon": "quark/gluon"}
@@ -81,7 +85,7 @@ CLASSES = {"w_qcd": {1: "W", 0: "QCD"}, "top_qcd": {1: "top", 0: "QCD"},
 # `max_jets`). With `data_source="benchmark"`, the top/QCD jets come from the original
 # benchmark files {cite}`Kasieczka:2019dbj`; W and quark/gluon jets are always generated.
 #
-# Every jet is reclustered with C/A (`helpers.trees`). The tree has one **leaf** per
+# Every jet is reclustered with C/A (`helpers.physics.trees`). The tree has one **leaf** per
 # constituent and one **inner node** per merging, whose four-momentum is the sum of its two
 # children; the harder child (higher $p_T$) is stored first. The trees are cached on disk, so
 # later runs skip the clustering.
@@ -159,7 +163,7 @@ for t, task in tasks.items():
 # %% [markdown]
 # How does it compare? The reference is a gradient-boosted decision tree on the jet mass,
 # the N-subjettiness $\tau_{1,2,3}$ {cite}`Thaler:2010tr` and their ratios, and the
-# constituent multiplicity (`helpers.baselines`): on particle-level jets these observables
+# constituent multiplicity (`helpers.studies.baselines`): on particle-level jets these observables
 # are sharp, and the baseline is strong. The paper's column is the RecNN AUC of Cheng's
 # Table 2 (their Delphes jets, $p_T \in [500, 700]$ GeV).
 
@@ -226,7 +230,7 @@ fig.tight_layout()
 # ratios. The jet mass $m_J$ itself is added as a last row (Cheng's table lists "$M_j$" as
 # $\lambda^1_2 \approx m_J^2 / (p_T R)^2$, which a linear probe does not see the same way as
 # $m_J$). Each probe is a standardised, lightly ridge-regularised regression
-# (`helpers.probing`); the numbers are means ± standard deviations over the training seeds.
+# (`helpers.xai.probing`); the numbers are means ± standard deviations over the training seeds.
 
 # %%
 PROBES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lambda^1_1$",
@@ -440,22 +444,22 @@ ROLES = {1: "signal", 0: "background"}
 lund_maps, node_sal, seed_agreement = {}, {}, {}
 for t, task in tasks.items():
     test = task.inputs("test")
-    per_seed = [sal.node_saliency(models[t, s], test) for s in seeds]
+    per_seed = [node_saliency(models[t, s], test) for s in seeds]
     maps = [sal.class_lund_maps(task.trees["test"], x, task.jets["test"].labels, CLASSES[t],
                                 ch["min_bin_nodes"]) for x in per_seed]
     node_sal[t], lund_maps[TASKS[t]] = per_seed[0], maps[0]
     seed_agreement[TASKS[t]] = {role: np.mean(
         [sal.map_correlation(maps[0][CLASSES[t][k]], m[CLASSES[t][k]]) for m in maps[1:]])
         if len(maps) > 1 else np.nan for k, role in ROLES.items()}
-vmax_task = {task: sal.percentile_vmax(list(m.values())) for task, m in lund_maps.items()}
-fig = sal.plot_map_grid(lund_maps, vmax_task)
+vmax_task = {task: lplots.percentile_vmax(list(m.values())) for task, m in lund_maps.items()}
+fig = lplots.plot_map_grid(lund_maps, vmax_task)
 
 # %%
-fig = sal.plot_map_grid(lund_maps, sal.percentile_vmax(
+fig = lplots.plot_map_grid(lund_maps, lplots.percentile_vmax(
     [m for by_class in lund_maps.values() for m in by_class.values()]))
 
 # %%
-fig = sal.plot_map_grid(lund_maps, kind="density")
+fig = lplots.plot_map_grid(lund_maps, kind="density")
 
 # %% [markdown]
 # **Depth matters.** The gradient reaches a node through every node between it and the root,
@@ -472,7 +476,7 @@ for ax, (t, task) in zip(axes, tasks.items()):
                                              min_count=ch["min_bin_nodes"])
     for name, values in profile_by_depth.items():
         ax.plot(profile_by_depth.index, values, "o-", ms=4, lw=2,
-                color=plotting.CLASS_COLORS[name], label=f"{name} jets")
+                color=CLASS_COLORS[name], label=f"{name} jets")
     ax.set(yscale="log", xlabel="depth of the node (0 = root)", title=TASKS[t])
     ax.legend()
 axes[0].set_ylabel("mean saliency $s_i$")
@@ -489,7 +493,7 @@ relative_maps = {TASKS[t]: sal.class_lund_maps(
     task.trees["test"], sal.relative_to_depth(task.trees["test"], node_sal[t],
                                               task.jets["test"].labels),
     task.jets["test"].labels, CLASSES[t], ch["min_bin_nodes"]) for t, task in tasks.items()}
-fig = sal.plot_map_grid(relative_maps, kind="relative")
+fig = lplots.plot_map_grid(relative_maps, kind="relative")
 
 # %% [markdown]
 # The maps above are those of the first training seed. How stable are they? The correlation

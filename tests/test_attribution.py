@@ -9,9 +9,11 @@ import pytest
 import torch
 from torch import nn
 
+from helpers.cache import model_fingerprint
+from helpers.metrics import mean_std
 from helpers.preprocessing import topodnn_feature_names
-from helpers.xai import attribution as attr
-from helpers.xai import kernel_shap
+from helpers.studies import attribution as attr
+from helpers.xai import agreement, kernel_shap
 
 torch.set_num_threads(1)
 
@@ -66,10 +68,10 @@ def test_class_summary_and_mean_std():
     np.testing.assert_allclose(s["top"], [2.0, 1.0])
     np.testing.assert_allclose(s["QCD"], [5.0, 5.0])
     np.testing.assert_allclose(attr.class_summary(values, labels, absolute=False)["top"], [-1.0, -1.0])
-    mean, std = attr.mean_std([np.array([1.0, 2.0]), np.array([3.0, 2.0])])
+    mean, std = mean_std([np.array([1.0, 2.0]), np.array([3.0, 2.0])])
     np.testing.assert_allclose(mean, [2.0, 2.0])
     np.testing.assert_allclose(std, [np.sqrt(2.0), 0.0])
-    assert np.all(np.isnan(attr.mean_std([np.ones(3)])[1]))
+    assert np.all(np.isnan(mean_std([np.ones(3)])[1]))
 
 
 # --- rankings ---------------------------------------------------------------------------
@@ -77,34 +79,34 @@ def test_class_summary_and_mean_std():
 
 def test_top_features_descending_and_stable():
     names = ["a", "b", "c", "d"]
-    assert attr.top_features(np.array([0.1, 0.5, 0.5, -1.0]), names, 3) == ["b", "c", "a"]
+    assert agreement.top_features(np.array([0.1, 0.5, 0.5, -1.0]), names, 3) == ["b", "c", "a"]
 
 
 def test_rank_agreement_known_values():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     imp = {"a": a, "swap": np.array([1.0, 3.0, 2.0, 4.0]), "rev": -a}
-    rho = attr.rank_agreement(imp, "spearman")
+    rho = agreement.rank_agreement(imp, "spearman")
     # one adjacent swap among 4: rho = 1 - 6 * 2 / (4 * 15) = 0.8, tau = (5 - 1) / 6
     assert rho.loc["a", "swap"] == pytest.approx(0.8)
     assert rho.loc["a", "rev"] == pytest.approx(-1.0)
     np.testing.assert_allclose(np.diag(rho.values), 1.0)
     np.testing.assert_allclose(rho.values, rho.values.T)
-    tau = attr.rank_agreement(imp, "kendall")
+    tau = agreement.rank_agreement(imp, "kendall")
     assert tau.loc["swap", "a"] == pytest.approx(2 / 3)
-    w = attr.rank_agreement(imp, "weighted")
+    w = agreement.rank_agreement(imp, "weighted")
     assert w.loc["a", "rev"] == pytest.approx(-1.0) and 0 < w.loc["a", "swap"] < 1
     # weighted tau cares more about a swap among the top features than among the bottom
     top_swap = {"a": a, "b": np.array([1.0, 2.0, 4.0, 3.0])}
     bottom_swap = {"a": a, "b": np.array([2.0, 1.0, 3.0, 4.0])}
-    assert attr.rank_agreement(top_swap, "weighted").loc["a", "b"] < \
-        attr.rank_agreement(bottom_swap, "weighted").loc["a", "b"]
+    assert agreement.rank_agreement(top_swap, "weighted").loc["a", "b"] < \
+        agreement.rank_agreement(bottom_swap, "weighted").loc["a", "b"]
     with pytest.raises(KeyError):
-        attr.rank_agreement(imp, "pearson")
+        agreement.rank_agreement(imp, "pearson")
 
 
 def test_top_k_overlap():
     imp = {"x": np.array([4.0, 3.0, 2.0, 1.0]), "y": np.array([4.0, 1.0, 3.0, 2.0])}
-    ov = attr.top_k_overlap(imp, k=2)  # {0, 1} vs {0, 2}
+    ov = agreement.top_k_overlap(imp, k=2)  # {0, 1} vs {0, 2}
     assert ov.loc["x", "y"] == 0.5 and ov.loc["x", "x"] == 1.0
 
 
@@ -154,11 +156,11 @@ def test_cached_attribution_computes_once_per_key():
 
 def test_model_fingerprint_tracks_weights():
     m = small_mlp()
-    fp = attr.model_fingerprint(m)
-    assert fp == attr.model_fingerprint(small_mlp())
+    fp = model_fingerprint(m)
+    assert fp == model_fingerprint(small_mlp())
     with torch.no_grad():
         m[0].bias[0] += 1.0
-    assert attr.model_fingerprint(m) != fp
+    assert model_fingerprint(m) != fp
 
 
 def test_explained_shap_is_balanced_cached_and_equals_kernel_shap(monkeypatch):
@@ -223,12 +225,17 @@ def test_seed_summary_and_seed_agreement():
     np.testing.assert_allclose(s["QCD"][1], [np.sqrt(0.5)] * 2)
     a = np.arange(5.0)
     # pairs: (a, a) = 1, (a, -a) = -1, (a, -a) = -1 -> mean -1/3
-    assert attr.seed_agreement([a, a, -a]) == pytest.approx(-1 / 3)
-    assert np.isnan(attr.seed_agreement([a]))
+    assert agreement.seed_agreement([a, a, -a]) == pytest.approx(-1 / 3)
+    assert np.isnan(agreement.seed_agreement([a]))
 
 
 def test_method_summaries_match_the_individual_helpers():
-    from helpers.xai import delta_auc, differential_relevance, lrp, mean_behaviour_relevance
+    from helpers.xai import (
+        delta_auc,
+        differential_relevance,
+        lrp,
+        mean_behaviour_relevance,
+    )
 
     rng = np.random.default_rng(4)
     X_train, X = rng.normal(size=(60, 6)), rng.normal(size=(30, 6))

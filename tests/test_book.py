@@ -20,8 +20,8 @@ import time
 
 import nbformat
 import pytest
-
 from conftest import CHROMEDRIVER, CHROMIUM, ROOT, skip_or_fail
+
 from helpers import book
 from helpers.config import get_profile
 
@@ -77,13 +77,13 @@ def test_select_chapters():
         book.select_chapters(CHAPTERS, ["99_nope"])
 
 
-def test_filter_toc_drops_missing_chapters_and_empty_parts():
+def testfilter_toc_drops_missing_chapters_and_empty_parts():
     toc = {"format": "jb-book", "root": "book/intro", "parts": [
         {"caption": "A", "chapters": [{"file": "book/running"}]},
         {"caption": "B", "chapters": [{"file": "notebooks/00_x"}, {"file": "notebooks/01_y"}]},
         {"caption": "C", "chapters": [{"file": "notebooks/02_z"}]},
     ]}
-    out = book._filter_toc(toc, {"notebooks/01_y"})
+    out = book.filter_toc(toc, {"notebooks/01_y"})
     assert book.toc_entries(out) == ["book/intro", "book/running", "notebooks/01_y"]
     assert [p["caption"] for p in out["parts"]] == ["A", "B"]
 

@@ -65,8 +65,14 @@ def test_training_seeds_shared_rule():
 
 
 def test_model_configs_layer_defaults_profile_and_overrides():
-    from helpers.experiments import (PFN_DEFAULTS, RECNN_DEFAULTS, TOPODNN_DEFAULTS, pfn_config,
-                                     recnn_config, topodnn_config)
+    from helpers.training.recipes import (
+        PFN_DEFAULTS,
+        RECNN_DEFAULTS,
+        TOPODNN_DEFAULTS,
+        pfn_config,
+        recnn_config,
+        topodnn_config,
+    )
 
     for fn, defaults, block in ((topodnn_config, TOPODNN_DEFAULTS, "topodnn"),
                                 (pfn_config, PFN_DEFAULTS, "pfn"),

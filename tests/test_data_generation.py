@@ -8,7 +8,13 @@ import h5py
 import numpy as np
 import pytest
 
-from helpers.data import DataError, JetDefinition, generate_sample, read_attrs, read_jets
+from helpers.data import (
+    DataError,
+    JetDefinition,
+    generate_sample,
+    read_attrs,
+    read_jets,
+)
 from helpers.data import samples as samples_mod
 from helpers.data.generator import Generator
 from helpers.data.processes import get_process

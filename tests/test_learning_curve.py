@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import learning_curve as lc
 from helpers.config import get_profile
 from helpers.data.jets import JetSet
-from helpers.experiments import train_topodnn
+from helpers.studies import learning_curve as lc
+from helpers.training.recipes import train_topodnn
 
 torch.set_num_threads(1)
 

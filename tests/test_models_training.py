@@ -7,9 +7,15 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import training
 from helpers.cache import cached_path
-from helpers.models import TopoDNN, as_scorer, count_parameters, predict_logits, predict_proba
+from helpers.models import (
+    TopoDNN,
+    as_scorer,
+    count_parameters,
+    predict_logits,
+    predict_proba,
+)
+from helpers.training import loop as training
 from helpers.training import train_cached, train_classifier
 
 torch.set_num_threads(1)
@@ -102,7 +108,8 @@ def test_training_is_seeded():
     assert runs[0] == runs[1]
 
 
-CONFIG = {"model": {"hidden": [16, 8]}, "lr": 1e-2, "batch_size": 64, "max_epochs": 2, "patience": 2, "seed": 0}
+CONFIG = {"model": {"hidden": [16, 8]}, "lr": 1e-2, "batch_size": 64, "max_epochs": 2, "patience": 2,
+          "seed": 0}
 
 
 def counting_trainer(monkeypatch) -> list[int]:

@@ -13,34 +13,37 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from helpers.models import TopoDNN, count_parameters, predict_logits  # noqa: E402
-from helpers.xai.nap import (  # noqa: E402
-    NAP,
-    ActivationStats,
-    active_widths,
-    hidden_activations,
-    layer_probe_auc,
-    layer_sparsity,
-    max_over_classes,
-    measure,
-    nap_diagram_data,
-    neural_activation_pattern,
-    node_order,
-    prune,
-    pruning_study,
-    random_keep,
-    rna,
-    sparsity,
-    within_spread,
-)
-from helpers.xai.nap_plots import (  # noqa: E402
+from helpers.plots.nap import (  # noqa: E402
     plot_activation_frequency,
     plot_layer_separability,
     plot_nap,
     plot_sparsity_vs_training,
     plot_width_scan,
 )
+from helpers.studies.nap import (  # noqa: E402
+    active_widths,
+    measure,
+    pruning_study,
+    random_keep,
+    within_spread,
+)
+from helpers.xai.nap import (  # noqa: E402
+    NAP,
+    ActivationStats,
+    hidden_activations,
+    layer_sparsity,
+    max_over_classes,
+    nap_diagram_data,
+    neural_activation_pattern,
+    node_order,
+    prune,
+    rna,
+    sparsity,
+)
+from helpers.xai.probing import layer_probe_auc  # noqa: E402
 
 torch.set_num_threads(1)
+TOP_QCD = {1: "top", 0: "QCD"}
 
 
 def set_weights(model: TopoDNN, params: list[tuple[list, list]]) -> TopoDNN:
@@ -108,7 +111,7 @@ def test_activations_and_nap_of_a_hand_built_network(toy):
     acts = hidden_activations(model, X, batch_size=3)  # two batches
     np.testing.assert_array_equal(acts[0], [[1, 0, 0], [3, 0, 0], [0, 2, 0], [0, 0, 2]])
     np.testing.assert_array_equal(acts[1], [[1, 0], [3, 0], [0, 0], [0, 0]])
-    nap = neural_activation_pattern(model, X, y, batch_size=3)
+    nap = neural_activation_pattern(model, X, y, TOP_QCD, batch_size=3)
     assert nap.widths == (3, 2)
     np.testing.assert_allclose(nap.rna["top"][0], [1, 0, 0])
     np.testing.assert_allclose(nap.rna["QCD"][0], [0, 1, 1])
@@ -140,7 +143,7 @@ def test_diagram_data_sign_convention_and_order():
 
 def test_plot_nap_draws_signal_up_and_background_down(toy):
     model, X, y = toy
-    nap = neural_activation_pattern(model, X, y)
+    nap = neural_activation_pattern(model, X, y, TOP_QCD)
     fig = plot_nap(nap, "toy")
     axes = fig.axes
     assert len(axes) == 2
@@ -226,7 +229,7 @@ def test_measure_and_pruning_study(toy):
 
 def test_other_figures_have_the_expected_content(toy):
     model, X, y = toy
-    nap = neural_activation_pattern(model, X, y)
+    nap = neural_activation_pattern(model, X, y, TOP_QCD)
     fig = plot_activation_frequency(nap)
     assert len(fig.axes) == 2 and fig.axes[1].get_ylabel().startswith("RNA")
     plt.close(fig)

@@ -9,8 +9,9 @@ import fastjet
 import numpy as np
 import pytest
 
-from helpers import observables as obs
 from helpers.data.jets import JetSet
+from helpers.physics import kinematics as kin
+from helpers.physics import observables as obs
 
 
 def massless(pt, y, phi) -> np.ndarray:
@@ -44,9 +45,9 @@ def synthetic_jets(n_jets: int, seed: int = 0, slots: int = 120) -> np.ndarray:
 def tau_with_axes(c: np.ndarray, axes: np.ndarray, R0: float = 0.8) -> float:
     """Reference normalised tau_N (beta = 1) of one jet for given axes ``(N, 4)``."""
     c = c[c[:, 0] > 0]
-    dy = obs.rapidity(c)[:, None] - obs.rapidity(axes)[None, :]
-    dphi = obs.delta_phi(obs.phi(c)[:, None], obs.phi(axes)[None, :])
-    p_t = obs.pt(c)
+    dy = kin.rapidity(c)[:, None] - kin.rapidity(axes)[None, :]
+    dphi = kin.delta_phi(kin.phi(c)[:, None], kin.phi(axes)[None, :])
+    p_t = kin.pt(c)
     return float((p_t * np.hypot(dy, dphi).min(axis=1)).sum() / (p_t.sum() * R0))
 
 
@@ -62,16 +63,16 @@ def exclusive_kt_axes(c: np.ndarray, n_axes: int) -> list[np.ndarray]:
 
 # ---------------------------------------------------------------------- kinematics
 def test_delta_phi_wraps_into_half_open_interval():
-    assert obs.delta_phi(np.pi, -np.pi) == 0.0
-    assert obs.delta_phi(-np.pi + 0.1, np.pi - 0.1) == pytest.approx(0.2)
-    assert obs.delta_phi(0.0, np.pi) == pytest.approx(np.pi)  # -pi maps to +pi
-    d = obs.delta_phi(np.linspace(-10, 10, 1001), 0.3)
+    assert kin.delta_phi(np.pi, -np.pi) == 0.0
+    assert kin.delta_phi(-np.pi + 0.1, np.pi - 0.1) == pytest.approx(0.2)
+    assert kin.delta_phi(0.0, np.pi) == pytest.approx(np.pi)  # -pi maps to +pi
+    d = kin.delta_phi(np.linspace(-10, 10, 1001), 0.3)
     assert d.max() <= np.pi and d.min() > -np.pi
 
 
 def test_constituent_pt_eta_phi_and_padding():
     c = one_jet(massless(50.0, 1.2, -2.0), massless(20.0, -0.4, 3.0), slots=4)
-    out = obs.to_pt_eta_phi(c)
+    out = kin.to_pt_eta_phi(c)
     np.testing.assert_allclose(out[0, :2], [[50, 1.2, -2.0], [20, -0.4, 3.0]], atol=1e-12)
     assert np.all(out[0, 2:] == 0)
 
@@ -104,7 +105,7 @@ def test_two_massless_particles_analytic():
 def test_mass_for_generic_opening_angle():
     p1, p2 = massless(80.0, 1.1, 0.4), massless(30.0, 0.7, -0.2)
     cos_theta = p1[1:] @ p2[1:] / (p1[0] * p2[0])
-    m = obs.jet_kinematics(one_jet(p1, p2))["mass"][0]
+    m = kin.jet_kinematics(one_jet(p1, p2))["mass"][0]
     assert m == pytest.approx(np.sqrt(2 * p1[0] * p2[0] * (1 - cos_theta)))
 
 
@@ -157,7 +158,7 @@ def test_jet_straddling_phi_pi():
     rotated[..., 1:3] *= -1
     res, ref = obs.compute_observables(c), obs.compute_observables(rotated)
     assert abs(res["phi"][0]) > 3.0
-    assert obs.delta_phi(res["phi"][0], ref["phi"][0] + np.pi) == pytest.approx(0.0, abs=1e-12)
+    assert kin.delta_phi(res["phi"][0], ref["phi"][0] + np.pi) == pytest.approx(0.0, abs=1e-12)
     for key in ("eta", "pt", "mass", "width", "LHA", "mass_angularity", "tau1", "tau2"):
         assert res[key][0] == pytest.approx(ref[key][0], rel=1e-9, abs=1e-12), key
     assert res["width"][0] < 0.3  # a naive phi difference would give ~ 2 pi / R

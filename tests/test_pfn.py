@@ -8,16 +8,24 @@ import pytest
 import torch
 
 from helpers.data.jets import JetSet
-from helpers.latent import (component_correlations, correlation_difference, correlation_matrices,
-                            latent_and_logits, latent_pca, latents_needed, particle_delta_auc,
-                            rank_latents, topk_auc)
-from helpers.leak import leaky_pfn_features, truth_axis_distance
 from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters
-from helpers.experiments import pfn_config, train_pfn
-from helpers.training import training_throughput
 from helpers.preprocessing import PREPROCESSORS, PackedParticles, pfn_features
 from helpers.preprocessing.guard import truth_leak_report
 from helpers.preprocessing.pfn import azimuthal_balance
+from helpers.studies.latent import (
+    component_correlations,
+    correlation_difference,
+    correlation_matrices,
+    latent_and_logits,
+    latent_pca,
+    latents_needed,
+    particle_delta_auc,
+    rank_latents,
+    topk_auc,
+)
+from helpers.studies.leak import leaky_pfn_features, truth_axis_distance
+from helpers.training import training_throughput
+from helpers.training.recipes import pfn_config, train_pfn
 
 torch.set_num_threads(1)
 TOL = {"rtol": 1e-5, "atol": 1e-5}

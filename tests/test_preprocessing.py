@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from helpers.data.jets import JetSet
+from helpers.physics.kinematics import wrap_angle
 from helpers.preprocessing.topodnn import (
     N_CONSTITUENTS,
     PT_SCALE,
@@ -15,7 +16,6 @@ from helpers.preprocessing.topodnn import (
     constituent_kinematics,
     topodnn_feature_names,
     topodnn_features,
-    wrap_phi,
 )
 
 
@@ -108,8 +108,9 @@ def test_two_constituent_jet():
 
 
 def test_phi_wraps_around_pi():
-    np.testing.assert_allclose(wrap_phi(np.array([np.pi, -np.pi, 3 * np.pi, 0.1])), [np.pi, np.pi, np.pi, 0.1])
-    assert np.all(np.abs(wrap_phi(np.linspace(-20, 20, 1001))) <= np.pi)
+    np.testing.assert_allclose(wrap_angle(np.array([np.pi, -np.pi, 3 * np.pi, 0.1])),
+                               [np.pi, np.pi, np.pi, 0.1])
+    assert np.all(np.abs(wrap_angle(np.linspace(-20, 20, 1001))) <= np.pi)
     # constituents at phi = 3.1 and -3.1 are 2 pi - 6.2 apart, not 6.2
     f = features_of([(900.0, 0.0, 3.1), (300.0, 0.0, -3.1), (100.0, 0.05, 3.12)])
     np.testing.assert_allclose(f[1, 1:], [0.0, -(2 * np.pi - 6.2)], atol=1e-5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.probing import linear_probe_r2, probe_table
+from helpers.xai.probing import linear_probe_r2, probe_table
 
 
 def test_linear_target_is_fully_readable():

@@ -9,17 +9,35 @@ import torch
 
 from helpers.data.jets import JetSet
 from helpers.metrics import auc
-from helpers.experiments import recnn_config
-from helpers.models.recnn import (RecNN, level_backward, predict_tree, recursive_embedding,
-                                  recursive_logits)
-from helpers.preprocessing.recnn import (NodeScaler, TreeInputs, cached_trees, level_order,
-                                         node_features, prepare_task, recnn_preprocess,
-                                         tree_inputs)
-from helpers.saliency import (LUND_X_BINS, LUND_Y_BINS, lund_saliency, node_saliency,
-                              relative_to_depth, saliency_by_depth)
+from helpers.models.recnn import (
+    RecNN,
+    level_backward,
+    predict_tree,
+    recursive_embedding,
+    recursive_logits,
+)
+from helpers.physics.trees import build_trees
+from helpers.preprocessing.recnn import (
+    NodeScaler,
+    TreeInputs,
+    cached_trees,
+    level_order,
+    node_features,
+    prepare_task,
+    recnn_preprocess,
+    tree_inputs,
+)
+from helpers.studies.lund import (
+    LUND_X_BINS,
+    LUND_Y_BINS,
+    lund_saliency,
+    relative_to_depth,
+    saliency_by_depth,
+)
+from helpers.studies.transfer import HEAD_DEFAULTS, frozen_embeddings, train_head
 from helpers.training import train_classifier
-from helpers.transfer import HEAD_DEFAULTS, frozen_embeddings, train_head
-from helpers.trees import build_trees
+from helpers.training.recipes import recnn_config
+from helpers.xai.saliency import node_saliency
 
 torch.set_num_threads(1)
 
@@ -314,7 +332,7 @@ def test_level_backward_of_a_leaf_only_batch_is_identity():
 
 
 def test_retained_separation_is_the_share_of_auc_above_chance():
-    from helpers.transfer import retained_separation
+    from helpers.studies.transfer import retained_separation
 
     assert retained_separation(0.9, 0.9) == pytest.approx(1.0)
     assert retained_separation(0.5, 0.9) == pytest.approx(0.0)

@@ -10,8 +10,14 @@ import torch
 
 from helpers.metrics import auc
 from helpers.models import predict_logits
-from helpers.xai import differential_relevance, exact_shapley, kernel_shap, lrp, mean_behaviour_relevance
-from helpers.xai import toy
+from helpers.studies import toy
+from helpers.xai import (
+    differential_relevance,
+    exact_shapley,
+    kernel_shap,
+    lrp,
+    mean_behaviour_relevance,
+)
 
 torch.set_num_threads(1)
 

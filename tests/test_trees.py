@@ -8,10 +8,11 @@ import awkward as ak
 import numpy as np
 import pytest
 
-from helpers import observables as obs
-from helpers import trees as trees_module
 from helpers.data.jets import JetSet
-from helpers.trees import JetTrees, build_trees
+from helpers.physics import kinematics as kin
+from helpers.physics import observables as obs
+from helpers.physics import trees as trees_module
+from helpers.physics.trees import JetTrees, build_trees
 
 
 def massless(pt, y, phi) -> np.ndarray:
@@ -87,13 +88,13 @@ def test_empty_jet_is_rejected_and_no_jets_give_empty_trees():
 
 def test_tree_invariants(random_trees):
     c, t = random_trees
-    n = obs.multiplicity(c)
+    n = kin.multiplicity(c)
     np.testing.assert_array_equal(np.diff(t.offsets), 2 * n - 1)
-    np.testing.assert_allclose(t.momenta[t.roots], obs.jet_four_momentum(c), rtol=1e-12)
+    np.testing.assert_allclose(t.momenta[t.roots], kin.jet_four_momentum(c), rtol=1e-12)
     inner = t.children[:, 0] >= 0
     left, right = t.children[inner].T
     np.testing.assert_allclose(t.momenta[inner], t.momenta[left] + t.momenta[right], rtol=1e-12)
-    assert np.all(obs.pt(t.momenta[left]) >= obs.pt(t.momenta[right]))
+    assert np.all(kin.pt(t.momenta[left]) >= kin.pt(t.momenta[right]))
     assert np.all(t.children[inner] < np.flatnonzero(inner)[:, None])  # children first
     assert np.all(t.jet_of_node[left] == t.jet_of_node[inner])  # never across jets
     # every node except the roots is the child of exactly one parent

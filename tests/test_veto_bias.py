@@ -12,9 +12,13 @@ from helpers.data import processes
 from helpers.data.generator import Generator
 from helpers.data.processes import BIAS_REF_GEV, JetDefinition, get_process
 from helpers.data.samples import generation_config
-from helpers.data.studies import bias_weight, weighted_shares
-from helpers.data.veto import (ResonanceVeto, align_records, batch_event_keys,
-                               hard_resonance_max_pt)
+from helpers.data.veto import (
+    ResonanceVeto,
+    align_records,
+    batch_event_keys,
+    hard_resonance_max_pt,
+)
+from helpers.studies.generation import bias_weight, weighted_shares
 
 
 class _P:

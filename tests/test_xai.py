@@ -16,7 +16,6 @@ from helpers.xai import (
     kernel_shap,
     lrp,
     mad_relevance,
-    mean_abs_shap_per_class,
     mean_behaviour_relevance,
     sample_background,
 )
@@ -77,8 +76,8 @@ def test_linear_exact_and_kernel_shap(linear_case):
 def test_linear_differential_relevance(linear_case):
     w, X, bg = linear_case
     mean = bg.mean(axis=0)
-    np.testing.assert_allclose(differential_relevance(linear_torch(w, 0.3), X, mean), linear_shapley(w, X, mean),
-                               atol=1e-10)
+    np.testing.assert_allclose(differential_relevance(linear_torch(w, 0.3), X, mean),
+                               linear_shapley(w, X, mean), atol=1e-10)
     # default reference: the mean of X itself
     np.testing.assert_allclose(differential_relevance(lambda A: A @ w, X), linear_shapley(w, X, X.mean(0)),
                                atol=1e-10)
@@ -158,7 +157,7 @@ def test_sample_background_and_per_class_summary():
     assert bg.shape == (5, 2) and len({tuple(r) for r in bg}) == 5
     assert all(tuple(r) in {tuple(x) for x in X} for r in bg)
     values = np.array([[1.0, -2.0], [-3.0, 0.0], [5.0, 5.0]])
-    summary = mean_abs_shap_per_class(values, np.array([0, 0, 1]))
+    summary = mad_relevance(values, np.array([0, 0, 1]))
     np.testing.assert_allclose(summary[0], [2.0, 1.0])
     np.testing.assert_allclose(summary[1], [5.0, 5.0])
 

@@ -44,12 +44,12 @@ filtering), :mod:`~helpers.book.paths` (the build folders), :mod:`~helpers.book.
 from .chapters import (
     NOTEBOOK_DIR,
     Chapter,
-    _filter_toc,
-    _strip_suffix,
     discover_chapters,
+    filter_toc,
     load_toc,
     select_chapters,
     toc_entries,
+    toc_entry_name,
 )
 from .cli import main
 from .errors import BookError, ChapterExecutionError, log
@@ -72,7 +72,8 @@ from .render import render_book, stage_sources
 __all__ = [
     "NOTEBOOK_DIR", "REQUIRED_PARAMETERS", "DATA_SOURCES", "KERNEL_NAME", "KERNEL_ENV",
     "BookError", "ChapterExecutionError", "log",
-    "Chapter", "toc_entries", "load_toc", "discover_chapters", "select_chapters",
+    "Chapter", "toc_entries", "toc_entry_name", "filter_toc", "load_toc", "discover_chapters",
+    "select_chapters",
     "BuildPaths", "build_paths", "cell_timeout",
     "convert_to_ipynb", "kernel_environment", "execute_notebook", "notebook_errors",
     "RunOptions", "execute_chapters",

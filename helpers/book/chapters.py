@@ -45,7 +45,8 @@ def toc_entries(toc: Any) -> list[str]:
     return found
 
 
-def _strip_suffix(entry: str) -> str:
+def toc_entry_name(entry: str) -> str:
+    """A toc entry without its file suffix (``notebooks/00_jets.py`` -> ``notebooks/00_jets``)."""
     for suffix in (".ipynb", ".py", ".md"):
         if entry.endswith(suffix):
             return entry[: -len(suffix)]
@@ -65,7 +66,7 @@ def discover_chapters(root: Path = REPO_ROOT) -> list[Chapter]:
     root = Path(root)
     chapters = []
     for entry in toc_entries(load_toc(root)):
-        entry = _strip_suffix(entry)
+        entry = toc_entry_name(entry)
         if not entry.startswith(NOTEBOOK_DIR + "/"):
             continue
         source = root / f"{entry}.py"
@@ -79,7 +80,7 @@ def select_chapters(chapters: Sequence[Chapter], names: Iterable[str] | None) ->
     """The chapters named in ``names`` (toc order kept); all of them for ``None``/empty."""
     if not names:
         return list(chapters)
-    wanted = [_strip_suffix(Path(n.strip()).name) for n in names if n.strip()]
+    wanted = [toc_entry_name(Path(n.strip()).name) for n in names if n.strip()]
     known = {c.name: c for c in chapters}
     unknown = [n for n in wanted if n not in known]
     if unknown:
@@ -90,19 +91,19 @@ def select_chapters(chapters: Sequence[Chapter], names: Iterable[str] | None) ->
     return [c for c in chapters if c.name in wanted]
 
 
-def _filter_toc(node: Any, keep: set[str]) -> Any:
+def filter_toc(node: Any, keep: set[str]) -> Any:
     """Copy of a toc with the notebook entries that are not in ``keep`` removed."""
     if isinstance(node, list):
-        items = [_filter_toc(item, keep) for item in node]
+        items = [filter_toc(item, keep) for item in node]
         return [item for item in items if item is not None]
     if isinstance(node, dict):
         entry = node.get("file")
-        if isinstance(entry, str) and _strip_suffix(entry).startswith(NOTEBOOK_DIR + "/") \
-                and _strip_suffix(entry) not in keep:
+        if isinstance(entry, str) and toc_entry_name(entry).startswith(NOTEBOOK_DIR + "/") \
+                and toc_entry_name(entry) not in keep:
             return None
         out = {}
         for key, value in node.items():
-            value = _filter_toc(value, keep)
+            value = filter_toc(value, keep)
             if key in ("chapters", "sections", "parts") and value == []:
                 continue
             if key == "parts":

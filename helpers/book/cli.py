@@ -17,6 +17,7 @@ from .execute import DATA_SOURCES, RunOptions, execute_chapters
 from .paths import BuildPaths, build_paths
 from .render import render_book
 
+
 def _write_timings(paths: BuildPaths, opts: RunOptions | None, timings: dict[str, float],
                    render_s: float | None) -> None:
     data: dict[str, Any] = {}

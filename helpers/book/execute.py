@@ -100,7 +100,8 @@ def _describe_cell(index: int | None, count: int | None, cell_source: str,
         parts.append(f"execution count {count}")
     line = _source_line(source, cell_source)
     if line is not None:
-        parts.append(f"{source.relative_to(REPO_ROOT) if source.is_relative_to(REPO_ROOT) else source}:{line}")
+        shown = source.relative_to(REPO_ROOT) if source.is_relative_to(REPO_ROOT) else source
+        parts.append(f"{shown}:{line}")
     text = parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
     head = [ln for ln in cell_source.splitlines() if ln.strip()][:3]
     if head:

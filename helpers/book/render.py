@@ -13,10 +13,11 @@ from typing import Sequence
 import yaml
 
 from ..config import REPO_ROOT
-from .chapters import Chapter, _filter_toc, _strip_suffix, load_toc, toc_entries
+from .chapters import Chapter, filter_toc, load_toc, toc_entries, toc_entry_name
 from .errors import BookError, log
 from .execute import notebook_errors
 from .paths import BuildPaths
+
 
 def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = REPO_ROOT) -> None:
     """Copy the book's sources and the executed notebooks into ``paths.src``."""
@@ -31,7 +32,7 @@ def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = R
         yaml.safe_dump(config, fh, sort_keys=False)
     keep = {c.toc_file for c in chapters}
     with open(src / "_toc.yml", "w") as fh:
-        yaml.safe_dump(_filter_toc(load_toc(root), keep), fh, sort_keys=False)
+        yaml.safe_dump(filter_toc(load_toc(root), keep), fh, sort_keys=False)
     for folder in ("book", "_static"):
         if (root / folder).is_dir():
             shutil.copytree(root / folder, src / folder)
@@ -132,7 +133,7 @@ def render_book(chapters: Sequence[Chapter], paths: BuildPaths, *, strict: bool 
     shutil.move(str(built), str(paths.html))
     shutil.rmtree(out, ignore_errors=True)
     with open(paths.src / "_toc.yml") as fh:
-        entries = [_strip_suffix(e) for e in toc_entries(yaml.safe_load(fh))]
+        entries = [toc_entry_name(e) for e in toc_entries(yaml.safe_load(fh))]
     missing = [e for e in entries if not (paths.html / f"{e}.html").is_file()]
     if missing:  # jupyter-book only warns about toc entries without a source file
         raise BookError(f"jupyter-book produced no page for {', '.join(missing)} "

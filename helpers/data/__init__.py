@@ -11,13 +11,28 @@ Command line: ``python -m helpers.data generate top --jets 50000 --workers 2``.
 
 from .errors import DataError
 from .jets import MAX_CONSTITUENTS, JetSet
-from .processes import PROCESSES, TASKS, JetDefinition, get_process, get_task
-from .samples import SPLITS, generate_sample, load_sample, load_task, sample_file, task_files
+from .processes import (
+                        CLASS_TITLES,
+                        PROCESSES,
+                        TASKS,
+                        JetDefinition,
+                        Task,
+                        get_process,
+                        get_task,
+                        task_info,
+)
+from .samples import (
+                        SPLITS,
+                        generate_sample,
+                        load_sample,
+                        load_task,
+                        sample_file,
+                        task_files,
+)
 from .store import read_attrs, read_jets
 
 __all__ = [
-    "DataError", "JetSet", "MAX_CONSTITUENTS", "PROCESSES", "TASKS", "JetDefinition",
-    "get_process", "get_task", "SPLITS", "generate_sample", "load_sample", "load_task",
-    "sample_file", "task_files",
-    "read_attrs", "read_jets",
+    "DataError", "JetSet", "MAX_CONSTITUENTS", "PROCESSES", "TASKS", "CLASS_TITLES", "Task",
+    "JetDefinition", "get_process", "get_task", "task_info", "SPLITS", "generate_sample",
+    "load_sample", "load_task", "sample_file", "task_files", "read_attrs", "read_jets",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import awkward as ak
 import numpy as np
 
+from ..physics.kinematics import delta_r, pt_eta_phi
 from ..sysio import silence_stdout_fd
 from .errors import DataError
 from .processes import JetDefinition, Process
@@ -57,17 +58,6 @@ def concat_batches(batches: list[JetBatch], m: int) -> JetBatch:
     )
 
 
-def _pt_eta_phi(px, py, pz):
-    pt = np.hypot(px, py)
-    eta = np.arcsinh(np.divide(pz, pt, out=np.zeros_like(pz), where=pt > 0))
-    return pt, eta, np.arctan2(py, px)
-
-
-def _delta_r(eta1, phi1, eta2, phi2):
-    dphi = np.mod(phi1 - phi2 + np.pi, 2 * np.pi) - np.pi
-    return np.hypot(eta1 - eta2, dphi)
-
-
 class Generator:
     """Jets of one process from one Pythia instance.
 
@@ -83,7 +73,7 @@ class Generator:
         Events per ``nextBatch`` call.
     bias_power
         Studies only: sample events biased by ``pTHat ** bias_power`` (weighted events,
-        see :func:`helpers.data.studies.bias_weight`); never used for the book's samples.
+        see :func:`helpers.studies.generation.bias_weight`); never used for the book's samples.
     parton_veto
         ``"apply"`` the process's parton-level veto (:mod:`helpers.data.veto`) if it has
         one, ``"record"`` what it would judge without vetoing (to check it), ``"apply+record"``
@@ -186,7 +176,7 @@ class Generator:
         order = ak.argsort(np.hypot(jets.px, jets.py), axis=1, ascending=False)
         order = order[:, : jd.leading_jets]
         jets, consts = jets[order], consts[order]
-        jpt, jeta, jphi = _pt_eta_phi(*(np.asarray(ak.flatten(jets[c])) for c in ("px", "py", "pz")))
+        jpt, jeta, jphi = pt_eta_phi(*(np.asarray(ak.flatten(jets[c])) for c in ("px", "py", "pz")))
         event_of_jet = np.repeat(np.arange(len(jets)), ak.to_numpy(ak.num(jets)))
         sel = (jpt >= jd.pt_min) & (jpt <= jd.pt_max) & (np.abs(jeta) < jd.abs_eta_max)
 
@@ -217,12 +207,12 @@ class Generator:
         res_p4, prod_p4, hard_p4 = truth_partons(prt, mode)  # (E,K,4), (E,K,P,4), (E,K,4)
         r = self.jet_def.radius
         rp4 = res_p4[event_of_jet]  # (J, K, 4)
-        _, r_eta, r_phi = _pt_eta_phi(rp4[..., 1], rp4[..., 2], rp4[..., 3])
-        ok = _delta_r(jeta[:, None], jphi[:, None], r_eta, r_phi) < r  # (J, K)
+        _, r_eta, r_phi = pt_eta_phi(rp4[..., 1], rp4[..., 2], rp4[..., 3])
+        ok = delta_r(jeta[:, None], jphi[:, None], r_eta, r_phi) < r  # (J, K)
         if prod_p4 is not None:
             pp4 = prod_p4[event_of_jet]  # (J, K, P, 4)
-            _, p_eta, p_phi = _pt_eta_phi(pp4[..., 1], pp4[..., 2], pp4[..., 3])
-            ok &= (_delta_r(jeta[:, None, None], jphi[:, None, None], p_eta, p_phi) < r).all(-1)
+            _, p_eta, p_phi = pt_eta_phi(pp4[..., 1], pp4[..., 2], pp4[..., 3])
+            ok &= (delta_r(jeta[:, None, None], jphi[:, None, None], p_eta, p_phi) < r).all(-1)
         ok &= rp4[..., 0] > 0  # a real (not padded) truth particle
         k = ok.argmax(axis=1)
         p4 = np.take_along_axis(hard_p4[event_of_jet], k[:, None, None], axis=1)[:, 0]

@@ -79,7 +79,7 @@ class Process:
 
         ``bias_power`` (studies only) samples events with an extra factor
         ``(pTHat / 100 GeV) ** bias_power``; each event then carries the weight
-        ``pTHat ** -bias_power`` (up to a constant), see :func:`helpers.data.studies.bias_weight`.
+        ``pTHat ** -bias_power`` (up to a constant), see :func:`helpers.studies.generation.bias_weight`.
         """
         cut = self.pthat_min if pthat_min is None else pthat_min
         settings = list(COMMON_SETTINGS) + list(self.settings)
@@ -133,11 +133,35 @@ PROCESSES: dict[str, Process] = {
     )
 }
 
-#: classification tasks: (signal process, background process)
-TASKS: dict[str, tuple[str, str]] = {
-    "top_qcd": ("top", "qcd"),
-    "w_qcd": ("w", "qcd"),
-    "quark_gluon": ("quark", "gluon"),
+#: how the book names the class of each process (legends, tables, class-name maps)
+CLASS_TITLES: dict[str, str] = {"top": "top", "qcd": "QCD", "w": "W", "quark": "quark",
+                                "gluon": "gluon"}
+
+
+@dataclass(frozen=True)
+class Task:
+    """A classification task: signal and background process, and how the book names it."""
+
+    name: str
+    signal: str
+    background: str
+    #: e.g. "top/QCD"
+    title: str
+
+    @property
+    def class_names(self) -> dict[int, str]:
+        """``{1: signal class, 0: background class}``, e.g. ``{1: "top", 0: "QCD"}``."""
+        return {1: CLASS_TITLES[self.signal], 0: CLASS_TITLES[self.background]}
+
+
+#: the book's classification tasks, by name
+TASKS: dict[str, Task] = {
+    t.name: t
+    for t in (
+        Task("top_qcd", "top", "qcd", "top/QCD"),
+        Task("w_qcd", "w", "qcd", "W/QCD"),
+        Task("quark_gluon", "quark", "gluon", "quark/gluon"),
+    )
 }
 
 
@@ -151,9 +175,14 @@ def get_process(name: str) -> Process:
         ) from None
 
 
-def get_task(name: str) -> tuple[Process, Process]:
-    """(signal, background) processes of a classification task."""
+def task_info(name: str) -> Task:
+    """The :class:`Task` of that name, with a clear error for unknown names."""
     if name not in TASKS:
         raise DataError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
-    sig, bkg = TASKS[name]
-    return PROCESSES[sig], PROCESSES[bkg]
+    return TASKS[name]
+
+
+def get_task(name: str) -> tuple[Process, Process]:
+    """(signal, background) processes of a classification task."""
+    task = task_info(name)
+    return PROCESSES[task.signal], PROCESSES[task.background]

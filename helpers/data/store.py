@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
 
 import h5py
 import numpy as np
@@ -101,13 +100,6 @@ def read_jets(path: Path, start: int = 0, stop: int | None = None) -> JetSet:
         raise DataError(f"{path}: corrupt data ({err})") from err
     check_jets(jets, str(path))
     return jets
-
-
-def iter_jets(path: Path, chunk: int = 10 * CHUNK_JETS) -> Iterator[JetSet]:
-    """Stream a file in chunks of jets (bounded memory)."""
-    n = validate(path)
-    for start in range(0, n, chunk):
-        yield read_jets(path, start, min(n, start + chunk))
 
 
 def check_jets(jets: JetSet, where: str) -> None:

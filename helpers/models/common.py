@@ -30,7 +30,8 @@ def predict_logits(model: nn.Module, X: np.ndarray, batch_size: int = 16384) -> 
     param = next(model.parameters())
     X = np.asarray(X)
     out = [
-        model(torch.as_tensor(X[i : i + batch_size], dtype=param.dtype, device=param.device)).reshape(-1).cpu()
+        model(torch.as_tensor(X[i : i + batch_size], dtype=param.dtype, device=param.device))
+        .reshape(-1).cpu()
         for i in range(0, len(X), batch_size)
     ]
     model.train(was_training)

@@ -17,7 +17,7 @@ Two equivalent forward passes (same parameters, same ``state_dict``):
 :class:`PackedInputs` and :class:`PaddedInputs` implement :class:`helpers.training.Inputs`,
 so both train with :func:`helpers.training.train_classifier`;
 :func:`helpers.training.training_throughput` compares their speed and
-:func:`helpers.experiments.train_pfn` is the chapter's cached training recipe.
+:func:`helpers.training.recipes.train_pfn` is the chapter's cached training recipe.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..training import array_fingerprint
+from ..cache import array_fingerprint
 
 #: per-particle input features
 N_FEATURES = 3

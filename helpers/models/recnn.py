@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..physics.trees import JetTrees
 from ..preprocessing.recnn import NODE_FEATURES, TreeBatch, TreeInputs
-from ..trees import JetTrees
 
 
 class RecNNHead(nn.Module):

@@ -7,10 +7,15 @@ four-vectors and checks that every registered preprocessing output is bit-identi
 Register a new preprocessing here (name -> function of a JetSet returning arrays).
 """
 
-from .topodnn import (N_CONSTITUENTS, PT_SCALE, constituent_kinematics, topodnn_feature_names,
-                      topodnn_features, wrap_phi)
 from .pfn import PFN_FEATURES, PackedParticles, pfn_features
 from .recnn import NODE_FEATURES, TreeInputs, recnn_preprocess
+from .topodnn import (
+                      N_CONSTITUENTS,
+                      PT_SCALE,
+                      constituent_kinematics,
+                      topodnn_feature_names,
+                      topodnn_features,
+)
 
 PREPROCESSORS = {
     "topodnn": topodnn_features,
@@ -19,6 +24,6 @@ PREPROCESSORS = {
 }
 
 __all__ = ["N_CONSTITUENTS", "PT_SCALE", "PREPROCESSORS", "constituent_kinematics",
-           "topodnn_feature_names", "topodnn_features", "wrap_phi",
+           "topodnn_feature_names", "topodnn_features",
            "PFN_FEATURES", "PackedParticles", "pfn_features",
            "NODE_FEATURES", "TreeInputs", "recnn_preprocess"]

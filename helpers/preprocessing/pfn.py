@@ -13,7 +13,7 @@ so a network can evaluate its per-particle map on real particles only and sum pe
 Only the constituent four-momenta are read: the truth parton of a
 :class:`~helpers.data.jets.JetSet` never reaches the features (see
 :mod:`helpers.preprocessing.guard`).  :func:`pfn_features_from_axis` exists so that the
-*deliberately* leaky variant of :mod:`helpers.leak` can reuse the computation with a
+*deliberately* leaky variant of :mod:`helpers.studies.leak` can reuse the computation with a
 different axis; it must never be registered.
 """
 
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.jets import MAX_CONSTITUENTS, JetSet
-from .topodnn import constituent_kinematics, wrap_phi
+from ..physics.kinematics import delta_phi
+from .topodnn import constituent_kinematics
 
 #: per-particle input columns, in order
 PFN_FEATURES = ("z", "deta", "dphi")
@@ -83,7 +84,7 @@ def pfn_features_from_axis(constituents: np.ndarray, axis: np.ndarray,
     axis4 = np.concatenate([np.zeros((len(axis), 1)), np.asarray(axis, np.float64)], axis=1)
     _, eta_j, phi_j, _ = constituent_kinematics(axis4[:, None, :])
     z = pt / np.where(mask.any(axis=1), pt.sum(axis=1), 1.0)[:, None]
-    features = np.stack([z, eta - eta_j, wrap_phi(phi - phi_j)], axis=-1)[mask]
+    features = np.stack([z, eta - eta_j, delta_phi(phi, phi_j)], axis=-1)[mask]
     return PackedParticles(features.astype(np.float32), mask.sum(axis=1).astype(np.int64))
 
 

@@ -1,12 +1,12 @@
 """RecNN inputs: C/A clustering trees with per-node kinematic features (Cheng, Louppe et al.).
 
-Every node of a jet's C/A tree (:mod:`helpers.trees`) — leaves are constituents, inner
+Every node of a jet's C/A tree (:mod:`helpers.physics.trees`) — leaves are constituents, inner
 nodes the four-momentum sums of their children — gets the seven features of Cheng
 (arXiv:1911.01872), :data:`NODE_FEATURES`:
 ``(p, eta, phi, E, E/E_jet, pT, theta = 2 arctan(exp(-eta)))``, with ``E_jet`` the energy
 of the jet's root.  A :class:`NodeScaler` fitted on the *training* nodes standardises them.
 
-:class:`TreeInputs` implements the :class:`helpers.training.Inputs` protocol: its
+:class:`TreeInputs` implements the :class:`helpers.training.loop.Inputs` protocol: its
 ``batch(idx)`` returns a :class:`TreeBatch` in which the nodes of the selected jets are
 ordered **by level** (height above the leaves: leaves first, then every node whose children
 are leaves, ...), so a RecNN evaluates one level of the whole mini-batch per matrix multiply.
@@ -22,11 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..cache import atomic_path, cached_path
+from ..cache import array_fingerprint, atomic_path, cached_path
 from ..data.jets import JetSet
-from ..observables import eta, phi, pt
-from ..training import array_fingerprint
-from ..trees import JetTrees, build_trees
+from ..physics.kinematics import eta, phi, pt
+from ..physics.trees import JetTrees, build_trees
 
 #: per-node input features, in column order
 NODE_FEATURES = ("p", "eta", "phi", "E", "E/E_jet", "pT", "theta")
@@ -125,7 +124,7 @@ def level_order(trees: JetTrees, jets: np.ndarray) -> dict[str, np.ndarray]:
 
 
 class TreeInputs:
-    """Trees plus scaled node features as :class:`helpers.training.Inputs`."""
+    """Trees plus scaled node features as :class:`helpers.training.loop.Inputs`."""
 
     def __init__(self, trees: JetTrees, features: np.ndarray | torch.Tensor,
                  device: str = "cpu") -> None:
@@ -175,7 +174,7 @@ def recnn_preprocess(jets: JetSet) -> tuple[JetTrees, np.ndarray]:
 
 
 def cached_trees(jets: JetSet, name: str = "trees") -> JetTrees:
-    """:func:`~helpers.trees.build_trees` of ``jets``, cached under a hash of the constituents."""
+    """:func:`~helpers.physics.trees.build_trees` of ``jets``, cached under a hash of the constituents."""
     key = {"constituents": array_fingerprint(jets.constituents), "version": TREE_CACHE_VERSION}
     path = cached_path("trees", name, key, ".npz")
     if path.exists():

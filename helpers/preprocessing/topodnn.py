@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.jets import JetSet
+from ..physics.kinematics import delta_phi, pt_eta_phi
 
 #: constituents kept per jet
 N_CONSTITUENTS = 30
@@ -38,11 +39,6 @@ PT_SCALE = 1.0 / 1700.0
 FEATURES_PER_CONSTITUENT = ("pT", "eta", "phi")
 
 
-def wrap_phi(dphi: np.ndarray) -> np.ndarray:
-    """Wrap angles into ``(-pi, pi]``."""
-    return np.pi - np.mod(np.pi - dphi, 2.0 * np.pi)
-
-
 def constituent_kinematics(constituents: np.ndarray) -> tuple[np.ndarray, ...]:
     """``(pT, eta, phi, mask)`` of ``(N, M, 4)`` ``(E, px, py, pz)`` constituents.
 
@@ -50,13 +46,8 @@ def constituent_kinematics(constituents: np.ndarray) -> tuple[np.ndarray, ...]:
     on padded slots (no division by zero, no NaN).  Computed in float64.
     """
     c = np.asarray(constituents, dtype=np.float64)
-    px, py, pz = c[..., 1], c[..., 2], c[..., 3]
-    pt = np.hypot(px, py)
-    mask = pt > 0
-    safe_pt = np.where(mask, pt, 1.0)
-    eta = np.where(mask, np.arcsinh(pz / safe_pt), 0.0)
-    phi = np.where(mask, np.arctan2(py, px), 0.0)
-    return pt, eta, phi, mask
+    pt, eta, phi = pt_eta_phi(c[..., 1], c[..., 2], c[..., 3])
+    return pt, eta, phi, pt > 0
 
 
 def _leading_slots(constituents: np.ndarray, n: int) -> np.ndarray:
@@ -71,7 +62,7 @@ def _leading_slots(constituents: np.ndarray, n: int) -> np.ndarray:
 def _translate(eta: np.ndarray, phi: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Move the leading constituent to the origin (phi difference wrapped)."""
     deta = np.where(mask, eta - eta[:, :1], 0.0)
-    dphi = np.where(mask, wrap_phi(phi - phi[:, :1]), 0.0)
+    dphi = np.where(mask, delta_phi(phi, phi[:, :1]), 0.0)
     return deta, dphi
 
 

@@ -85,7 +85,8 @@ def _modified_params(layer: nn.Linear, rule: Rule, dtype: torch.dtype) -> tuple[
     return w, b
 
 
-def _propagate(a: torch.Tensor, R: torch.Tensor, w: torch.Tensor, b: torch.Tensor, eps: float) -> torch.Tensor:
+def _propagate(a: torch.Tensor, R: torch.Tensor, w: torch.Tensor, b: torch.Tensor,
+               eps: float) -> torch.Tensor:
     """Relevance of the layer inputs ``a`` given the relevance ``R`` of its outputs."""
     z = a @ w.T + b
     den = z + eps * torch.where(z >= 0, 1.0, -1.0).to(z.dtype)

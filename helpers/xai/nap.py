@@ -15,7 +15,10 @@ code of the paper; it is therefore never larger than any per-class sparsity.
 RNA is a sum: it cannot tell a node that never fires (*dead*) from one that fires rarely but
 strongly, so the activation frequency (share of jets with ``a_jk > 0``) is kept alongside.
 :func:`prune` removes nodes from a trained network, replacing each by its mean activation, to
-test what the removed nodes carried.
+test what the removed nodes carried.  Any ReLU MLP with the interface of
+:class:`helpers.models.TopoDNN` works (``hidden``, ``linears``,
+``forward(x, return_activations=True)``); the studies of chapter 3 are in
+:mod:`helpers.studies.nap`.
 """
 
 from __future__ import annotations
@@ -25,17 +28,11 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from ..metrics import auc, summarize
-from ..models import TopoDNN, count_parameters, predict_logits, predict_proba
+from ..models import TopoDNN
 
 #: RNA below which a node counts as sparse (Khot et al.)
 SPARSE_RNA = 0.2
-#: class labels and the names used for them in the book
-CLASS_NAMES = {1: "top", 0: "QCD"}
 
 
 @torch.no_grad()
@@ -187,9 +184,9 @@ class NAP:
 
 
 def neural_activation_pattern(model: TopoDNN, X: np.ndarray, y: np.ndarray,
-                              class_names: Mapping[int, str] = CLASS_NAMES,
-                              batch_size: int = 16384) -> NAP:
-    """The :class:`NAP` of ``model`` on jets ``X`` with labels ``y``."""
+                              class_names: Mapping[int, str], batch_size: int = 16384) -> NAP:
+    """The :class:`NAP` of ``model`` on jets ``X`` with labels ``y``, one entry per class of
+    ``class_names`` (``{label: name}``, e.g. ``{1: "top", 0: "QCD"}``)."""
     y = np.asarray(y)
     return NAP({name: activation_stats(model, X[y == label], batch_size)
                 for label, name in class_names.items()})
@@ -216,13 +213,6 @@ def nap_diagram_data(rna_signal: Sequence[np.ndarray], rna_background: Sequence[
         out.append({"signal": sig[order], "background": -bkg[order], "node": order,
                     "n_active": int((np.maximum(sig, bkg) >= threshold).sum())})
     return out
-
-
-def active_widths(naps: Sequence[NAP], threshold: float = SPARSE_RNA) -> tuple[int, ...]:
-    """NAP-guided layer widths: the number of non-sparse nodes per layer, averaged over
-    networks of the same architecture and rounded up."""
-    counts = np.array([[int(m.sum()) for m in nap.active_mask(threshold)] for nap in naps])
-    return tuple(int(c) for c in np.ceil(counts.mean(axis=0)))
 
 
 def prune(model: TopoDNN, keep: Sequence[np.ndarray],
@@ -257,78 +247,3 @@ def prune(model: TopoDNN, keep: Sequence[np.ndarray],
     return new.to(device=param.device, dtype=param.dtype).eval()
 
 
-def layer_probe_auc(layers_train: Sequence[np.ndarray], y_train: np.ndarray,
-                    layers_test: Sequence[np.ndarray], y_test: np.ndarray,
-                    max_iter: int = 500) -> list[float]:
-    """Held-out ROC AUC of a logistic regression on each representation (inputs, hidden
-    layers): how linearly separable the classes are at each depth."""
-    out = []
-    for Z_tr, Z_te in zip(layers_train, layers_test):
-        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
-        probe.fit(Z_tr, y_train)
-        out.append(auc(y_test, probe.decision_function(Z_te)))
-    return out
-
-
-@dataclass
-class MeasuredModel:
-    """A trained network, its activation pattern and its test metrics."""
-
-    model: TopoDNN
-    nap: NAP
-    #: :func:`helpers.metrics.summarize` plus ``parameters`` and ``sparsity (<name>)`` entries
-    metrics: dict[str, float]
-
-
-def measure(model: TopoDNN, X: np.ndarray, y: np.ndarray,
-            threshold: float = SPARSE_RNA) -> MeasuredModel:
-    """Test metrics, parameter count, NAP and sparsities of a trained network on ``(X, y)``."""
-    nap = neural_activation_pattern(model, X, y)
-    metrics = summarize(y, predict_proba(model, X))
-    metrics["parameters"] = float(count_parameters(model))
-    metrics.update({f"sparsity ({k})": v for k, v in nap.sparsity(threshold).items()})
-    return MeasuredModel(model, nap, metrics)
-
-
-def random_keep(keep: Sequence[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """Masks that keep as many nodes per layer as ``keep`` does, chosen at random."""
-    out = []
-    for mask in keep:
-        new = np.zeros(len(mask), bool)
-        new[rng.choice(len(mask), int(np.sum(mask)), replace=False)] = True
-        out.append(new)
-    return out
-
-
-def pruning_study(model: TopoDNN, nap: NAP, X: np.ndarray, y: np.ndarray, n_random: int = 5,
-                  seed: int = 0, threshold: float = SPARSE_RNA) -> dict[str, dict[str, float]]:
-    """AUC on ``(X, y)`` and parameter count after removing, without retraining, (a) nothing,
-    (b) the dead nodes, (c) the sparse nodes, (d) as many random nodes per layer as (c) (mean
-    over ``n_random`` draws).  Removed nodes are replaced by their mean activation; ``nap``
-    (measured on other jets than ``X``) decides which nodes go."""
-    fill = nap.all_jets.mean
-    sparse_keep = nap.active_mask(threshold)
-    variants = {"none": [np.ones(w, bool) for w in nap.widths],
-                "dead nodes": [a > 0 for a in nap.all_jets.active],
-                f"sparse nodes (RNA < {threshold:g})": sparse_keep}
-    out = {}
-    for name, keep in variants.items():
-        pruned = prune(model, keep, fill)
-        out[name] = {"parameters": float(count_parameters(pruned)),
-                     "auc": auc(y, predict_logits(pruned, X))}
-    rng = np.random.default_rng(seed)
-    random_aucs = [auc(y, predict_logits(prune(model, random_keep(sparse_keep, rng), fill), X))
-                   for _ in range(n_random)]
-    out["random nodes (same number)"] = {
-        "parameters": out[f"sparse nodes (RNA < {threshold:g})"]["parameters"],
-        "auc": float(np.mean(random_aucs))}
-    return out
-
-
-def within_spread(auc: np.ndarray, auc_std: np.ndarray, ref_auc: float, ref_std: float,
-                  n_sigma: float = 1.0) -> np.ndarray:
-    """True where an AUC is not below the reference by more than ``n_sigma`` times the combined
-    seed spread ``sqrt(std^2 + ref_std^2)`` (a missing spread, from a single seed, counts as 0)."""
-    std = np.nan_to_num(np.asarray(auc_std, float))
-    spread = np.hypot(std, np.nan_to_num(ref_std))
-    return np.asarray(auc, float) >= ref_auc - n_sigma * spread

@@ -15,7 +15,6 @@ from torch import nn
 
 from ..models.common import Scorer, as_scorer
 from ..progress import progress_enabled
-from .differential import mad_relevance
 
 
 def sample_background(X: np.ndarray, n_background: int, seed: int = 0) -> np.ndarray:
@@ -51,8 +50,3 @@ def kernel_shap(
     finally:
         np.random.set_state(state)
     return np.asarray(values, dtype=float).reshape(len(X_explain), -1)
-
-
-def mean_abs_shap_per_class(shap_values: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
-    """Mean ``|SHAP|`` per feature for each class: ``{label: (d,)}``."""
-    return mad_relevance(shap_values, labels)

@@ -1,4 +1,4 @@
-"""Frozen-embedding transfer between tagging tasks (Cheng, arXiv:1911.01872, App. B).
+"""Frozen-embedding transfer between tagging tasks (chapter 5; Cheng, arXiv:1911.01872, App. B).
 
 The RecNN embedding learned on task A is frozen; a fresh head (same architecture as the
 RecNN's, :class:`~helpers.models.recnn.RecNNHead`) is trained on task B's jets.  With the
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import auc
-from .models.common import predict_logits
-from .models.recnn import RecNN, RecNNHead, predict_tree
-from .preprocessing.recnn import TreeInputs
-from .training import TrainHistory, train_cached
+from ..metrics import auc
+from ..models.common import predict_logits
+from ..models.recnn import RecNN, RecNNHead, predict_tree
+from ..preprocessing.recnn import TreeInputs
+from ..training.loop import TrainHistory, train_cached
 
 #: training settings of the transfer head (profiles may override them)
 HEAD_DEFAULTS = {"lr": 1e-3, "batch_size": 256, "max_epochs": 60, "patience": 5}
@@ -56,27 +56,3 @@ def retained_separation(transfer_auc_value: float, base_auc: float) -> float:
     task itself, 0 = chance.
     """
     return (transfer_auc_value - 0.5) / (base_auc - 0.5)
-
-
-def plot_transfer(ax, labels: list[str], base: list[tuple[float, float]],
-                  transfer: list[tuple[float, float]], floor: list[tuple[float, float]],
-                  paper: list[tuple[float, float]] | None = None, paper_name: str = "paper"
-                  ) -> None:
-    """One row per ``A -> B`` pair: base, transfer and random-embedding AUCs (mean, std)
-    with error bars, plus a paper's ``(base, transfer)`` as open markers."""
-    ypos = np.arange(len(labels))[::-1]
-    for values, marker, color, label in ((base, "o", "black", "base (trained on B)"),
-                                         (transfer, "s", "tab:red", "transfer (frozen A)"),
-                                         (floor, "x", "grey", "random frozen embedding")):
-        ax.errorbar([v[0] for v in values], ypos, xerr=np.nan_to_num([v[1] for v in values]),
-                    fmt=marker, color=color, ms=9, capsize=3, label=label)
-    if paper is not None:
-        for k, marker, color, label in ((0, "o", "black", f"base ({paper_name})"),
-                                        (1, "s", "tab:red", f"transfer ({paper_name})")):
-            ax.plot([p[k] for p in paper], ypos + 0.2, marker, mfc="none", color=color, ms=9,
-                    label=label)
-    ax.set_yticks(ypos, labels)
-    lowest = min(v[0] - np.nan_to_num(v[1]) for v in list(floor) + list(transfer))
-    ax.set(xlabel="test AUC on task B", xlim=(min(0.5, lowest - 0.02), 1.0))
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=12)
-

@@ -1,8 +1,8 @@
-"""Learning curves: test AUC against the number of training jets, for the TopoDNN and the
+"""Learning curves (chapters 1 and 3): test AUC against the number of training jets, for the TopoDNN and the
 observable baseline, over several training seeds.
 
 Every point trains on the *first* ``n`` jets of the (shuffled, class-balanced) training
-split.  The TopoDNN is trained with :func:`helpers.experiments.train_topodnn`, so the point
+split.  The TopoDNN is trained with :func:`helpers.training.recipes.train_topodnn`, so the point
 at the full training size is the chapter's own model (same cache key).  Smaller sets get
 proportionally more epochs (:func:`epochs_for_size`): every size may take the same
 number of optimiser steps as the full set, and early stopping on the validation loss
@@ -17,13 +17,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import Profile
+from ..data.jets import JetSet
+from ..metrics import summarize
+from ..models import predict_proba
+from ..preprocessing import topodnn_features
+from ..training.recipes import topodnn_config, train_topodnn
 from .baselines import baseline_scores, train_baseline
-from .config import Profile
-from .data.jets import JetSet
-from .experiments import topodnn_config, train_topodnn
-from .metrics import summarize
-from .models import predict_proba
-from .preprocessing import topodnn_features
 
 #: upper bound of the epochs given to the smallest training sets
 MAX_EPOCHS_CAP = 400

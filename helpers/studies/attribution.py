@@ -1,4 +1,4 @@
-"""Summaries and comparisons of feature attributions for the TopoDNN's 90 inputs.
+"""Attribution studies of the TopoDNN's 90 inputs (chapters 1 and 2).
 
 The TopoDNN inputs are ordered ``(pT_0, eta_0, phi_0, pT_1, ...)`` (see
 :func:`helpers.preprocessing.topodnn_feature_names`).  This module
@@ -6,15 +6,15 @@ The TopoDNN inputs are ordered ``(pT_0, eta_0, phi_0, pT_1, ...)`` (see
 - regroups a ``(..., 90)`` attribution as ``pT_i``, ``eta_i``, ``phi_i`` (:func:`feature_grid`,
   :func:`kind_shares`, :func:`kind_major_order`);
 - summarises per-jet attributions per class (:func:`class_summary`) and over training seeds
-  (:func:`mean_std`);
-- quantifies how much two methods agree on the ranking of the features (Spearman's rho and
-  Kendall's tau, :func:`rank_agreement`; overlap of the top-k sets, :func:`top_k_overlap`);
+  (:func:`seed_summary`);
+- computes every method of the chapters for one network (:func:`method_summaries`), and
+  compares their rankings (with :mod:`helpers.xai.agreement`);
 - times the methods per explained jet in one run (:func:`time_methods`, :func:`timed`,
   :func:`cost_table`);
 - runs and caches the book's KernelSHAP set-up, shared by chapters 1 and 2
   (:func:`explained_shap`, :func:`cached_kernel_shap`, :func:`cached_attribution`);
 - measures what limits occlusion on correlated inputs (:func:`feature_correlation`,
-  :func:`impossible_after_occlusion`).
+  :func:`impossible_after_occlusion`, :func:`strongest_partners`).
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau, spearmanr, weightedtau
 from torch import nn
 
-from ..cache import atomic_path, cached_path
+from ..cache import array_fingerprint, atomic_path, cached_path, model_fingerprint
+from ..metrics import mean_std
 from ..preprocessing.topodnn import FEATURES_PER_CONSTITUENT
-from ..training import array_fingerprint
-from .differential import differential_relevance, mad_relevance
-from .lrp import lrp, mean_behaviour_relevance
-from .occlusion import delta_auc
-from .shap_kernel import kernel_shap, sample_background
+from ..xai.differential import differential_relevance, mad_relevance
+from ..xai.lrp import lrp, mean_behaviour_relevance
+from ..xai.occlusion import delta_auc
+from ..xai.shap_kernel import kernel_shap, sample_background
 
 #: input kinds of the TopoDNN, in their order within one constituent
 FEATURE_KINDS = FEATURES_PER_CONSTITUENT
@@ -42,12 +41,6 @@ FEATURE_KINDS = FEATURES_PER_CONSTITUENT
 KIND_LABELS = {"pT": r"$p_T$", "eta": r"$\eta$", "phi": r"$\phi$"}
 #: class names of the top-tagging task, by label
 CLASS_NAMES = {1: "top", 0: "QCD"}
-#: rank correlation measures of :func:`rank_agreement`; ``weighted`` is scipy's weighted
-#: Kendall tau with hyperbolic weights on the ranks, so agreement on the most important
-#: features counts most (the average of the rankings by either vector)
-RANK_MEASURES = {"spearman": spearmanr, "kendall": kendalltau, "weighted": weightedtau}
-#: axis labels of the measures
-RANK_LABELS = {"spearman": "Spearman ρ", "kendall": "Kendall τ", "weighted": "weighted Kendall τ"}
 
 
 def feature_grid(values: np.ndarray) -> np.ndarray:
@@ -93,50 +86,9 @@ def class_summary(values: np.ndarray, labels: np.ndarray, absolute: bool = True,
     return {name: a[labels == label].mean(axis=0) for label, name in names.items()}
 
 
-def mean_std(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Element-wise mean and sample standard deviation (``nan`` for a single array)."""
-    stack = np.stack([np.asarray(a, dtype=float) for a in arrays])
-    std = stack.std(axis=0, ddof=1) if len(stack) > 1 else np.full(stack.shape[1:], np.nan)
-    return stack.mean(axis=0), std
-
-
 def seed_summary(runs: Sequence[Mapping[str, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``{key: (mean, std)}`` over runs (training seeds) of per-class summaries ``{key: (d,)}``."""
     return {k: mean_std([r[k] for r in runs]) for k in runs[0]}
-
-
-def seed_agreement(vectors: Sequence[np.ndarray], measure: str = "spearman") -> float:
-    """Mean rank correlation over all pairs of runs of one method (``nan`` for one run): the
-    agreement expected from training noise alone."""
-    m = rank_agreement(dict(enumerate(vectors)), measure).to_numpy()
-    return float(m[np.triu_indices(len(m), k=1)].mean()) if len(m) > 1 else float("nan")
-
-
-def top_features(importance: np.ndarray, names: Sequence[str], k: int = 5) -> list[str]:
-    """Names of the ``k`` features with the largest importance (descending, stable)."""
-    order = np.argsort(-np.asarray(importance), kind="stable")
-    return [names[i] for i in order[:k]]
-
-
-def rank_agreement(importances: Mapping[str, np.ndarray], measure: str = "spearman") -> pd.DataFrame:
-    """Symmetric matrix of rank correlations between the feature rankings of several methods
-    (``measure`` in :data:`RANK_MEASURES`: Spearman's rho, Kendall's tau-b, or the top-weighted
-    Kendall tau); diagonal 1."""
-    corr = RANK_MEASURES[measure]
-    names = list(importances)
-    m = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            m.loc[a, b] = m.loc[b, a] = corr(importances[a], importances[b])[0]
-    return m
-
-
-def top_k_overlap(importances: Mapping[str, np.ndarray], k: int = 10) -> pd.DataFrame:
-    """Fraction of shared features between the top-``k`` sets of every pair of methods."""
-    tops = {name: set(np.argsort(-np.asarray(v), kind="stable")[:k]) for name, v in importances.items()}
-    names = list(tops)
-    return pd.DataFrame([[len(tops[a] & tops[b]) / k for b in names] for a in names],
-                        index=names, columns=names)
 
 
 @dataclass(frozen=True)
@@ -175,16 +127,11 @@ def cost_table(costs: Sequence[MethodCost], reference: str) -> pd.DataFrame:
     ).set_index("method")
 
 
-def model_fingerprint(model: nn.Module) -> str:
-    """Hash of a model's parameters and buffers (a cache key for its attributions)."""
-    return array_fingerprint(*model.state_dict().values())
-
-
 def cached_attribution(name: str, key: dict, compute: Callable[[], np.ndarray]) -> np.ndarray:
     """``compute()`` stored under ``.cache/attributions/<name>-<hash(key)>.npy``.
 
     ``key`` must fix the result (e.g. :func:`model_fingerprint`, an
-    :func:`~helpers.training.array_fingerprint` of the inputs, and the method's settings);
+    :func:`~helpers.cache.array_fingerprint` of the inputs, and the method's settings);
     a later call with the same key loads the array instead of recomputing it.
     """
     path = cached_path("attributions", name, key, ".npy")

@@ -1,4 +1,4 @@
-"""Physics baselines: boosted decision trees on a handful of jet observables.
+"""Physics baselines (chapters 1, 4 and 5): boosted decision trees on a few jet observables.
 
 The substructure observables (mass, N-subjettiness) are sharp on particle-level jets, so
 a small gradient-boosted classifier on them is a strong reference for every network of
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from .data.jets import JetSet
-from .observables import compute_observables
+from ..data.jets import JetSet
+from ..physics.observables import compute_observables
 
 #: observable sets of the baselines
 BASELINE_FEATURES = {

@@ -20,8 +20,16 @@ import awkward as ak
 import fastjet
 import numpy as np
 
-from .data.jets import JetSet
-from .sysio import silence_stdout_fd
+from ..sysio import silence_stdout_fd
+from .kinematics import (
+    JetsLike,
+    constituents_of,
+    delta_r_to_axis,
+    jet_kinematics,
+    multiplicity,
+    pt,
+)
+from .trees import build_trees
 
 #: jet radius of the benchmark (anti-kt R = 0.8); normalises angularities and tau_N
 JET_R = 0.8
@@ -57,23 +65,7 @@ STANDARD_OBSERVABLES = (
     "tau32",
 )
 
-JetsLike = JetSet | np.ndarray
-
-
 # --------------------------------------------------------------------------- inputs
-def constituents_of(jets: JetsLike) -> np.ndarray:
-    """The ``(N, M, 4)`` constituent array of a JetSet or array, as float64."""
-    c = jets.constituents if isinstance(jets, JetSet) else np.asarray(jets)
-    if c.ndim != 3 or c.shape[-1] != 4:
-        raise ValueError(f"constituents must have shape (N, M, 4), got {c.shape}")
-    return c.astype(np.float64, copy=False)
-
-
-def constituent_mask(jets: JetsLike) -> np.ndarray:
-    """``(N, M)`` True for real constituents (``E > 0``), False for padding."""
-    return constituents_of(jets)[..., 0] > 0
-
-
 def to_awkward(jets: JetsLike) -> ak.Array:
     """Jagged ``{px, py, pz, E}`` array, one list of real constituents per jet."""
     c = constituents_of(jets)
@@ -81,95 +73,6 @@ def to_awkward(jets: JetsLike) -> ak.Array:
     flat = c[mask]
     fields = {"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3], "E": flat[:, 0]}
     return ak.unflatten(ak.zip(fields), mask.sum(axis=1))
-
-
-# ----------------------------------------------------------------------- kinematics
-def delta_phi(phi1: np.ndarray, phi2: np.ndarray) -> np.ndarray:
-    """``phi1 - phi2`` wrapped into ``(-pi, pi]``."""
-    d = np.mod(np.asarray(phi1) - np.asarray(phi2), 2 * np.pi)  # in [0, 2 pi)
-    return np.where(d > np.pi, d - 2 * np.pi, d)
-
-
-def pt(p4: np.ndarray) -> np.ndarray:
-    """Transverse momentum of ``(..., 4)`` four-momenta ``(E, px, py, pz)``."""
-    return np.hypot(p4[..., 1], p4[..., 2])
-
-
-def phi(p4: np.ndarray) -> np.ndarray:
-    """Azimuth in ``(-pi, pi]`` (0 for vectors along the beam or zero padding)."""
-    return delta_phi(np.arctan2(p4[..., 2], p4[..., 1]), 0.0)
-
-
-def eta(p4: np.ndarray) -> np.ndarray:
-    """Pseudorapidity; 0 where ``pT = 0`` (zero padding)."""
-    p_t = pt(p4)
-    safe = np.where(p_t > 0, p_t, 1.0)
-    return np.where(p_t > 0, np.arcsinh(p4[..., 3] / safe), 0.0)
-
-
-def rapidity(p4: np.ndarray) -> np.ndarray:
-    """Rapidity ``0.5 ln((E + pz)/(E - pz))`` in FastJet's numerically stable form.
-
-    Uses ``m_T^2 = pT^2 + max(m^2, 0)``; 0 for zero padding.
-    """
-    e, pz = p4[..., 0], p4[..., 3]
-    mt2 = pt(p4) ** 2 + np.maximum(mass_squared(p4), 0.0)
-    e_plus = e + np.abs(pz)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = -0.5 * np.log(mt2 / e_plus**2)
-    return np.where(e_plus > 0, np.copysign(y, pz), 0.0)
-
-
-def mass_squared(p4: np.ndarray) -> np.ndarray:
-    """Invariant mass squared ``E^2 - |p|^2`` (may be slightly negative)."""
-    return p4[..., 0] ** 2 - (p4[..., 1:] ** 2).sum(axis=-1)
-
-
-def mass(p4: np.ndarray) -> np.ndarray:
-    """Invariant mass, ``sqrt(max(m^2, 0))``."""
-    return np.sqrt(np.maximum(mass_squared(p4), 0.0))
-
-
-def to_pt_eta_phi(jets: JetsLike) -> np.ndarray:
-    """``(N, M, 3)`` per-constituent ``(pT, eta, phi)``; padding rows are zero."""
-    c = constituents_of(jets)
-    out = np.stack([pt(c), eta(c), phi(c)], axis=-1)
-    out[c[..., 0] <= 0] = 0.0
-    return out
-
-
-def jet_four_momentum(jets: JetsLike) -> np.ndarray:
-    """``(N, 4)`` jet four-momentum, the sum of the real constituents."""
-    c = constituents_of(jets)
-    return np.where((c[..., :1] > 0), c, 0.0).sum(axis=1)
-
-
-def multiplicity(jets: JetsLike) -> np.ndarray:
-    """Number of real constituents per jet."""
-    return constituent_mask(jets).sum(axis=1)
-
-
-def jet_kinematics(jets: JetsLike) -> dict[str, np.ndarray]:
-    """Jet ``pt``, ``eta``, ``phi``, ``rapidity`` and ``mass``; NaN for empty jets."""
-    p4 = jet_four_momentum(jets)
-    empty = multiplicity(jets) == 0
-    out = {
-        "pt": pt(p4),
-        "eta": eta(p4),
-        "phi": phi(p4),
-        "rapidity": rapidity(p4),
-        "mass": mass(p4),
-    }
-    return {k: np.where(empty, np.nan, v) for k, v in out.items()}
-
-
-def delta_r_to_axis(jets: JetsLike) -> np.ndarray:
-    """``(N, M)`` rapidity-azimuth distance of each constituent to the jet axis."""
-    c = constituents_of(jets)
-    axis = jet_four_momentum(c)[:, None, :]
-    dy = rapidity(c) - rapidity(axis)
-    dphi = delta_phi(phi(c), phi(axis))
-    return np.hypot(dy, dphi)
 
 
 # ---------------------------------------------------------------------- angularities
@@ -267,13 +170,11 @@ def tau_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def lund_declusterings(jets: JetsLike) -> ak.Array:
     """Primary Lund declusterings: ``N * var * {Delta, kt, z}``, from the root down.
 
-    C/A reclustering of each jet (:mod:`helpers.trees`), following the harder (higher
+    C/A reclustering of each jet (:mod:`helpers.physics.trees`), following the harder (higher
     pT) branch; for each splitting into harder ``a`` and softer ``b``:
     ``Delta = Delta R_ab`` (rapidity-azimuth), ``kt = pT_b Delta``,
     ``z = pT_b / (pT_a + pT_b)``.  Raises ``ValueError`` for jets without constituents.
     """
-    from helpers.trees import build_trees  # helpers.trees imports this module
-
     values, counts = build_trees(jets, dtype=np.float64).primary_lund()
     fields = {"Delta": np.exp(-values[:, 0]), "kt": np.exp(values[:, 1]), "z": values[:, 2]}
     return ak.unflatten(ak.zip(fields), counts)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import json
 import time
 import warnings
@@ -20,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .cache import atomic_path, cached_path
-from .config import resolve_device
-from .progress import progress
+from ..cache import array_fingerprint, atomic_path, cached_path
+from ..config import resolve_device
+from ..progress import progress
 
 #: keys :func:`train_cached` requires in its ``config`` (passed on to :func:`train_classifier`)
 TRAIN_KEYS = ("lr", "batch_size", "max_epochs", "patience", "seed")
@@ -207,19 +206,6 @@ def train_classifier(
     return model, history
 
 
-def array_fingerprint(*arrays: ArrayLike) -> str:
-    """SHA-256 over dtype, shape and bytes of the arrays (a training-data cache key)."""
-    h = hashlib.sha256()
-    for a in arrays:
-        if hasattr(a, "fingerprint"):  # Inputs
-            h.update(a.fingerprint().encode())
-            continue
-        a = np.ascontiguousarray(a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else a)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(a.data)
-    return h.hexdigest()[:16]
-
-
 def _architecture_key(model: nn.Module) -> dict:
     """Class name and parameter shapes: guards the cache against a forgotten architecture key."""
     shapes = {k: list(v.shape) for k, v in model.state_dict().items()}
@@ -237,7 +223,8 @@ def _load_cached(path, model: nn.Module) -> tuple[nn.Module, TrainHistory] | Non
         loaded.load_state_dict(payload["state_dict"])
         history = TrainHistory(**payload["history"])
     except Exception as err:  # any unreadable/incompatible file means: retrain
-        warnings.warn(f"ignoring unreadable model cache {path} ({type(err).__name__}: {err}); retraining")
+        warnings.warn(f"ignoring unreadable model cache {path} ({type(err).__name__}: {err}); "
+                      "retraining", stacklevel=2)
         return None
     history.from_cache = True
     return loaded, history

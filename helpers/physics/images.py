@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .observables import JetsLike, delta_phi, eta, jet_four_momentum, phi, to_pt_eta_phi
+from .kinematics import JetsLike, delta_phi, eta, jet_four_momentum, phi, to_pt_eta_phi
 
 
 def jet_images(jets: JetsLike, npix: int = 33, half_width: float = 0.8) -> np.ndarray:

@@ -35,11 +35,11 @@ import torch
 from scipy.stats import norm
 from torch import nn
 
-from .differential import differential_relevance
-from .exact import exact_shapley
-from .lrp import lrp, mean_behaviour_relevance
-from .occlusion import delta_auc
-from .shap_kernel import kernel_shap
+from ..xai.differential import differential_relevance
+from ..xai.exact import exact_shapley
+from ..xai.lrp import lrp, mean_behaviour_relevance
+from ..xai.occlusion import delta_auc
+from ..xai.shap_kernel import kernel_shap
 
 
 def linear_model(w: np.ndarray, bias: float = 0.0) -> nn.Sequential:

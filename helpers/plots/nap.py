@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
 
-from ..plotting import CLASS_COLORS
-from .nap import NAP, SPARSE_RNA, max_over_classes, nap_diagram_data
+from ..xai.nap import NAP, SPARSE_RNA, max_over_classes, nap_diagram_data
+from .style import CLASS_COLORS
 
 
 def layer_colors(n_layers: int) -> list:

@@ -2,7 +2,7 @@
 
 Each model has paper defaults (``*_DEFAULTS``) that a profile's chapter block may override,
 a ``*_config`` that resolves them, and a ``train_*`` that trains through
-:func:`helpers.training.train_cached`.  Chapter 1 trains the TopoDNN; chapters 2-4 reuse
+:func:`helpers.training.loop.train_cached`.  Chapter 1 trains the TopoDNN; chapters 2-4 reuse
 exactly the same trained models (same config, same cache key), so a later chapter never
 retrains what an earlier one trained.
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Profile, get_profile
-from .data.jets import JetSet
-from .models import PFN, PackedInputs, RecNN, TopoDNN
-from .preprocessing import topodnn_features
-from .preprocessing.recnn import NODE_FEATURES, TaskTrees
-from .training import TrainHistory, array_fingerprint, train_cached
+from ..cache import array_fingerprint
+from ..config import Profile, get_profile
+from ..data.jets import JetSet
+from ..models import PFN, PackedInputs, RecNN, TopoDNN
+from ..preprocessing import topodnn_features
+from ..preprocessing.recnn import NODE_FEATURES, TaskTrees
+from .loop import TrainHistory, train_cached
 
 #: Khot et al.'s TopoDNN recipe (after Pearkes et al.)
 TOPODNN_DEFAULTS = {"hidden": (300, 102, 12, 6), "lr": 1e-3, "batch_size": 96,
@@ -75,7 +76,7 @@ def train_pfn(train, y_train: np.ndarray, val, y_val: np.ndarray, profile: Profi
 
     ``train``/``val`` are :class:`~helpers.preprocessing.pfn.PackedParticles`; the cache key
     holds the config, the seed and a fingerprint of the inputs, so differently preprocessed
-    data (e.g. the leaky inputs of :mod:`helpers.leak`) never share a model.
+    data (e.g. the leaky inputs of :mod:`helpers.studies.leak`) never share a model.
     """
     cfg = pfn_config(profile, seed, **overrides)
     X_tr, X_va = PackedInputs.from_packed(train), PackedInputs.from_packed(val)

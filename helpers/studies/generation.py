@@ -1,4 +1,5 @@
-"""Small measurement studies of the generator (used by benchmarks/ and the data page)."""
+"""Measurement studies of the generator (the data page and `benchmarks/`): generation rates,
+the pTHatMin bias and the margins of the parton-level veto."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import time
 
 import numpy as np
 
-from .generator import Generator
-from .processes import BIAS_REF_GEV, JetDefinition, get_process
-from .shards import ShardSpec, run_shards
-from .veto import ResonanceVeto
+from ..data.generator import Generator
+from ..data.processes import BIAS_REF_GEV, JetDefinition, get_process
+from ..data.shards import ShardSpec, run_shards
+from ..data.veto import ResonanceVeto
 
 
 def pthat_bias(process: str, pthat_low: float, thresholds: list[float], n_jets: int = 2000,

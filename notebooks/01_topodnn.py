@@ -41,11 +41,9 @@ data_dir = ""
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 
-from helpers.data import load_task
-from helpers.metrics import aggregate, format_mean_std, summarize
+from helpers.data import TASKS, load_task
+from helpers.metrics import format_mean_std
 from helpers.models import count_parameters, predict_proba
 from helpers.notebook import start_chapter
 from helpers.physics.observables import compute_observables
@@ -54,12 +52,13 @@ from helpers.plots import jets as jplots
 from helpers.plots import performance as pplots
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
 from helpers.studies import attribution as attr
-from helpers.studies.baselines import BASELINE_FEATURES, baseline_scores, train_baseline
-from helpers.studies.learning_curve import baseline_curve, curve_summary, gain_per_doubling, topodnn_curve
+from helpers.studies import learning_curve as lc
+from helpers.studies.baselines import BASELINE_FEATURES, baseline_probabilities
+from helpers.studies.performance import history_table, passing_background, performance_table, seed_metrics
 from helpers.training.recipes import topodnn_config, train_topodnn
-from helpers.xai import agreement as ranks
 
 prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
+classes = TASKS["top_qcd"].class_names
 
 # %% [markdown]
 # ## Inputs: 30 constituents, aligned
@@ -84,9 +83,9 @@ train, val, test = splits["train"], splits["val"], splits["test"]
 X_train, X_val, X_test = (topodnn_features(s) for s in (train, val, test))
 y_train, y_test = train.labels, test.labels
 names = topodnn_feature_names()
-classes = attr.CLASS_NAMES
 print({k: f"{len(s):,} jets" for k, s in splits.items()}, "| features:", X_train.shape[1])
 
+# %% tags=["hide-input"]
 fig = jplots.preprocessed_images({name: X_test[y_test == label] for label, name in classes.items()})
 
 # %% [markdown]
@@ -116,12 +115,9 @@ cfg = topodnn_config(prof, seed)
 print(f"architecture {cfg['hidden']}, {count_parameters(models[0]):,} trainable parameters "
       f"(paper: 59,323); batch {cfg['batch_size']}, at most {cfg['max_epochs']} epochs, "
       f"patience {cfg['patience']}")
-pd.DataFrame({k: {"epochs run": h.epochs_run, "best epoch": h.best_epoch + 1,
-                  "training time [s]": h.time_s, "jets / s": h.jets_per_s, "device": h.device,
-                  "loaded from cache": h.from_cache}
-              for k, h in histories.items()}).T
+history_table(histories)
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 5.5))
 pplots.training_curves(ax, histories)
 ax.set_title("TopoDNN training: loss per epoch (dot: kept epoch)", fontsize=14)
@@ -139,12 +135,8 @@ fig.tight_layout()
 
 # %%
 train_obs, test_obs = compute_observables(train), compute_observables(test)
-baseline_probs = {
-    f"BDT: {features}": [baseline_scores(train_baseline(train_obs, y_train, features, seed=s),
-                                         test_obs, features) for s in seeds]
-    for features in BASELINE_FEATURES
-}
-topodnn_probs = [predict_proba(m, X_test) for m in models]
+all_probs = {"TopoDNN": [predict_proba(m, X_test) for m in models],
+             **baseline_probabilities(train_obs, y_train, test_obs, BASELINE_FEATURES, seeds)}
 
 # %% [markdown]
 # ## Performance
@@ -158,30 +150,21 @@ topodnn_probs = [predict_proba(m, X_test) for m in models]
 # %%
 PAPER = {"auc": 0.9712, "accuracy": 0.9155, "rejection_0.3": 278.0}  # Khot:2023
 BENCHMARK = {"auc": 0.972, "rejection_0.3": 295.0}  # Kasieczka:2019dbj, TopoDNN row
-DECIMALS = {"auc": 4, "accuracy": 4, "rejection_0.3": 0, "rejection_0.5": 0}
+results = seed_metrics(y_test, all_probs)
+performance_table(results, {"TopoDNN, paper (Khot et al.)": PAPER,
+                            "TopoDNN, benchmark paper": BENCHMARK})
 
-all_probs = {"TopoDNN": topodnn_probs, **baseline_probs}
-results = {name: aggregate([summarize(y_test, p) for p in probs]) for name, probs in all_probs.items()}
-perf = pd.DataFrame({name: {k: format_mean_std(*v, DECIMALS[k]) for k, v in res.items()}
-                     for name, res in results.items()})
-perf["TopoDNN, paper (Khot et al.)"] = pd.Series({k: f"{v:.{DECIMALS[k]}f}" for k, v in PAPER.items()})
-perf["TopoDNN, benchmark paper"] = pd.Series({k: f"{v:.{DECIMALS[k]}f}" for k, v in BENCHMARK.items()})
-perf = perf.fillna("—").rename(index={"auc": "ROC AUC", "accuracy": "accuracy",
-                                      "rejection_0.3": "1/εB at εS = 0.3",
-                                      "rejection_0.5": "1/εB at εS = 0.5"})
-perf
-
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 6.5))
-pplots.roc_curves(ax, {name: [(y_test, p) for p in probs] for name, probs in all_probs.items()}, classes,
-                  aucs={name: "AUC " + format_mean_std(*res["auc"], 3) for name, res in results.items()})
+pplots.roc_curves(ax, {name: [(y_test, p) for p in probs] for name, probs in all_probs.items()},
+                  classes, aucs={name: "AUC " + format_mean_std(*res["auc"], 3)
+                                 for name, res in results.items()})
 ax.set_title(f"{len(test):,} test jets, one line per training seed", fontsize=14)
 fig.tight_layout()
-n_qcd_test = int((y_test == 0).sum())
-for name, res in results.items():
-    n_pass = n_qcd_test / res["rejection_0.3"][0]
-    print(f"{name}: about {n_pass:.0f} of {n_qcd_test:,} QCD test jets pass the eps_S = 0.3 cut "
-          f"-> statistical uncertainty of 1/eps_B about {1 / np.sqrt(max(n_pass, 1)):.0%}")
+
+# %%
+passing_background(y_test, results).style.format(
+    {"background jets passing": "{:.0f}", "of": "{:.0f}", "relative uncertainty of 1/εB": "{:.0%}"})
 
 # %% [markdown]
 # **Why our numbers differ from the paper's.** Three effects, in order of size:
@@ -208,18 +191,17 @@ for name, res in results.items():
 # (Delphes jets, so only a guide for the eye).
 
 # %%
-sizes = settings["learning_curve"]
-curve = pd.concat([
-    topodnn_curve(train, val, test, sizes, prof, seeds, device),
-    baseline_curve(train_obs, y_train, test_obs, y_test, sizes, seeds, "mass+tau"),
-])
-summary = curve_summary(curve)
+curve = lc.learning_curves(train, val, test, train_obs, test_obs, settings["learning_curve"], prof,
+                           seeds, device)
+summary = lc.curve_summary(curve)
+lc.gain_table(summary).to_frame().style.format("{:+.4f}")
+
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 6))
 pplots.learning_curve(ax, summary, reference={"TopoDNN, Khot et al. (Delphes)": (1.2e6, PAPER["auc"])})
 fig.tight_layout()
-for name in summary["model"].unique():
-    print(f"{name}: AUC gain per doubling of the training set "
-          f"{gain_per_doubling(summary, name):+.4f}")
+
+# %%
 summary.pivot(index="n_train", columns="model", values="mean").style.format("{:.4f}")
 
 # %% [markdown]
@@ -250,12 +232,10 @@ summary.pivot(index="n_train", columns="model", values="mean").style.format("{:.
 #   the input. Per class we show the mean $|R_k|$ over all test jets.
 
 # %%
-shap_settings = {"n_per_class": settings["shap_jets_per_class"], "n_background": prof.n_background,
-                 "nsamples": settings["shap_nsamples"], "seed": seed}
+shap_settings = attr.shap_settings(prof, settings, seed)
 methods = ("ΔAUC", "SHAP", *attr.LRP_RULES)
-per_model = [attr.method_summaries(m, X_test, y_test, X_train, methods, shap_settings) for m in models]
-runs = {method: [p[method] for p in per_model] for method in methods}
-stats = {method: attr.seed_summary(r) for method, r in runs.items()}
+study = attr.attribution_study(models, X_test, y_test, X_train, methods, shap_settings)
+stats, importances = study.stats, study.importances
 print(f"KernelSHAP: {2 * settings['shap_jets_per_class']} test jets per network "
       f"({settings['shap_jets_per_class']} per class), {prof.n_background} background jets, "
       f"nsamples = {settings['shap_nsamples']}")
@@ -263,21 +243,21 @@ print(f"KernelSHAP: {2 * settings['shap_jets_per_class']} test jets per network 
 # %% [markdown]
 # ### ΔAUC occlusion
 
-# %%
+# %% tags=["hide-input"]
 fig = xplots.feature_bars({"ΔAUC": stats["ΔAUC"]["top"]}, "ΔAUC",
                           title=f"ΔAUC occlusion (mean ± std over {len(models)} seed(s))")
 
 # %% [markdown]
 # ### SHAP, per class
 
-# %%
+# %% tags=["hide-input"]
 fig = xplots.feature_bars(stats["SHAP"], r"mean $|\phi_k|$",
                           title="KernelSHAP: mean |SHAP value| per class (± std over seeds)")
 
 # %% [markdown]
 # ### LRP, per class and rule
 
-# %%
+# %% tags=["hide-input"]
 for name in attr.LRP_RULES:
     fig = xplots.feature_bars(stats[name], r"mean $|R_k|$",
                               title=f"{name}: mean |relevance| per class (± std over seeds)")
@@ -288,13 +268,8 @@ for name in attr.LRP_RULES:
 # A compact summary first: how each method splits its total importance between the
 # momenta ($p_T$) and the angular positions ($\eta$, $\phi$) of the constituents.
 
-# %%
-importances = {c: {m: stats[m][c][0] for m in stats} for c in classes.values()}
-fig, axes = plt.subplots(1, 2, figsize=(15, 5), sharey=True)
-for ax, (c, imp) in zip(axes, importances.items()):
-    xplots.kind_share_bars(ax, {m: attr.kind_shares(v) for m, v in imp.items()})
-    ax.set_title(f"{c} jets", fontsize=14)
-fig.tight_layout()
+# %% tags=["hide-input"]
+fig = xplots.kind_share_panels(importances)
 
 # %% [markdown]
 # Now the rankings themselves, between the seed-averaged 90-feature importance vectors of
@@ -304,10 +279,8 @@ fig.tight_layout()
 # on the ranks) counts agreement among the most important inputs most, which is what a
 # reader of a feature-importance plot looks at.
 
-# %%
+# %% tags=["hide-input"]
 fig = xplots.rank_heatmaps(importances)
-agreement = {c: ranks.rank_agreement(imp, "spearman") for c, imp in importances.items()}
-weighted = {c: ranks.rank_agreement(imp, "weighted") for c, imp in importances.items()}
 
 # %% [markdown]
 # The same comparison with ΔAUC as the reference, adding Kendall's τ and the fraction of
@@ -318,19 +291,7 @@ weighted = {c: ranks.rank_agreement(imp, "weighted") for c, imp in importances.i
 # much less than each agrees with itself, training noise does not explain the difference.
 
 # %%
-rows = {}
-for c, imp in importances.items():
-    kendall, top10 = ranks.rank_agreement(imp, "kendall"), ranks.top_k_overlap(imp, 10)
-    for m in imp:
-        per_seed = [r[c] for r in runs[m]]
-        rows[(c, m)] = {"ρ vs ΔAUC": agreement[c].loc["ΔAUC", m],
-                        "τ vs ΔAUC": kendall.loc["ΔAUC", m],
-                        "weighted τ vs ΔAUC": weighted[c].loc["ΔAUC", m],
-                        "top-10 shared with ΔAUC": top10.loc["ΔAUC", m],
-                        "ρ seed vs seed": ranks.seed_agreement(per_seed),
-                        "weighted τ seed vs seed": ranks.seed_agreement(per_seed, "weighted")}
-agreement_table = pd.DataFrame(rows).T
-agreement_table.style.format("{:.2f}", na_rep="—")
+attr.agreement_table(study, references=("ΔAUC",)).style.format("{:.2f}", na_rep="—")
 
 # %% [markdown]
 # ## The top features of each method
@@ -339,32 +300,23 @@ agreement_table.style.format("{:.2f}", na_rep="—")
 # constituent $i$, counted from 0 = hardest).
 
 # %%
-top_table = pd.DataFrame({(c, m): ranks.top_features(v, names, 5)
-                          for c, imp in importances.items() for m, v in imp.items()}).T
-top_table.columns = [f"#{i + 1}" for i in range(5)]
-top_table
+attr.top_feature_table(importances, names, 5)
 
 # %% [markdown]
 # ## Summary
 #
-# The printout below is generated from this run's numbers. The paper finds that ΔAUC and
+# The tables below are generated from this run's numbers. The paper finds that ΔAUC and
 # SHAP both rank the angular positions of the second and third constituents and the
 # leading constituent's $p_T$ highest, while LRP puts much of its relevance on momenta;
 # compare with the shares and rankings measured above. Chapter 2 shows where LRP's
 # preference comes from and how to remove it.
 
 # %%
-res = results["TopoDNN"]
 print(f"TopoDNN on {len(train):,} training jets, {len(models)} seed(s):")
-for key, label in (("auc", "AUC"), ("accuracy", "accuracy"), ("rejection_0.3", "1/eps_B(0.3)")):
-    print(f"  {label:>13}: {format_mean_std(*res[key], DECIMALS[key])}"
-          f"   (paper {PAPER[key]:.{DECIMALS[key]}f})")
-bdt = results["BDT: mass+tau"]
-print(f"  baseline BDT (mass + tau) AUC: {format_mean_std(*bdt['auc'], 4)}")
-for c, imp in importances.items():
-    print(f"{c} jets:")
-    for m, v in imp.items():
-        shares = attr.kind_shares(v)
-        print(f"  {m:>6}: top 3 = {', '.join(ranks.top_features(v, names, 3)):<24}"
-              f" pT share {shares['pT']:.0%}, vs ΔAUC: Spearman {agreement[c].loc['ΔAUC', m]:+.2f},"
-              f" weighted tau {weighted[c].loc['ΔAUC', m]:+.2f}")
+performance_table({"TopoDNN": results["TopoDNN"], "BDT (mass + τ)": results["BDT: mass+tau"]},
+                  {"TopoDNN, paper": PAPER}).drop(index="1/εB at εS = 0.5")
+
+# %%
+overview = attr.method_overview(importances, names, references=("ΔAUC",),
+                                measures=("spearman", "weighted"))
+overview.style.format({"pT share": "{:.0%}", "ρ vs ΔAUC": "{:+.2f}", "weighted τ vs ΔAUC": "{:+.2f}"})

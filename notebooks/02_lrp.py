@@ -52,23 +52,20 @@ data_dir = ""
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from helpers import xai
-from helpers.data import load_task
+from helpers.data import TASKS, load_task
 from helpers.metrics import mean_std
 from helpers.models import predict_logits
 from helpers.notebook import start_chapter
 from helpers.plots import attribution as xplots
-from helpers.plots import jets as plotting
-from helpers.plots.style import KIND_COLORS
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
 from helpers.studies import attribution as attr
 from helpers.studies import toy
 from helpers.training.recipes import train_topodnn
-from helpers.xai import agreement as ranks
 
 prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
+classes = TASKS["top_qcd"].class_names
 
 # %% [markdown]
 # ## Exact examples first
@@ -131,20 +128,17 @@ toy_table.style.format({"x1": "{:.3f}", "x2": "{:.3f}", "x3": "{:.3f}",
 bil = toy.BilinearToy(a=(1.0, 0.5), c=1.0, m=(1.0, 2.0), s=(1.0, 0.5), rho=0.0)
 rhos = np.linspace(-0.9, 0.9, 7)
 measured, closed = toy.completeness_gap_scan(bil, rhos, n=20000, seed=seed)
-fig, ax = plt.subplots(figsize=(8, 5.5))
-xplots.gap_vs_correlation(ax, rhos, measured, closed,
-                          r"$\langle \sum_k D_k - (f(\vec x) - f(\vec m)) \rangle$")
-ax.set_title(r"$f = x_1 + 0.5\,x_2 + x_1 x_2$, $\sigma_1 = 1$, $\sigma_2 = 0.5$", fontsize=14)
-fig.tight_layout()
 
-bil_c = toy.BilinearToy(a=(1.0, 0.5), c=1.0, m=(1.0, 2.0), s=(1.0, 0.5), rho=0.8)
-X_bil = bil_c.sample(2000, seed=seed)
-bg_bil, X_exp_bil = X_bil[:100], X_bil[100:110]
-phi_exact = xai.exact_shapley(bil_c.f, X_exp_bil, bg_bil)
-phi_kernel = xai.kernel_shap(bil_c.f, X_exp_bil, bg_bil, nsamples=10, seed=seed)
-phi_closed = bil_c.shapley(X_exp_bil, bg_bil)
-print(f"rho = 0.8: max |exact Shapley - closed form| = {np.abs(phi_exact - phi_closed).max():.1e}, "
-      f"max |KernelSHAP - closed form| = {np.abs(phi_kernel - phi_closed).max():.1e}")
+# %% tags=["hide-input"]
+fig = xplots.gap_scan_figure(rhos, measured, closed,
+                             r"$\langle \sum_k D_k - (f(\vec x) - f(\vec m)) \rangle$",
+                             r"$f = x_1 + 0.5\,x_2 + x_1 x_2$, $\sigma_1 = 1$, $\sigma_2 = 0.5$")
+
+# %%
+errors = toy.shapley_errors(toy.BilinearToy(a=(1.0, 0.5), c=1.0, m=(1.0, 2.0), s=(1.0, 0.5),
+                                            rho=0.8), seed=seed)
+print(f"rho = 0.8: max |exact Shapley - closed form| = {errors['exact Shapley']:.1e}, "
+      f"max |KernelSHAP - closed form| = {errors['KernelSHAP']:.1e}")
 
 # %% [markdown]
 # ## The TopoDNN: mean-behaviour relevance
@@ -162,20 +156,16 @@ print(f"rho = 0.8: max |exact Shapley - closed form| = {np.abs(phi_exact - phi_c
 # %%
 splits = load_task("top_qcd", prof, seed=seed, data_source=data_source, data_dir=data_dir)
 train, val, test = splits["train"], splits["val"], splits["test"]
-X_train, X_test = topodnn_features(train), topodnn_features(test)
-y_test = test.labels
+X_train, X_test, y_test = topodnn_features(train), topodnn_features(test), test.labels
 names = topodnn_feature_names()
-classes = attr.CLASS_NAMES
 models = [train_topodnn(train, val, prof, s, device)[0] for s in seeds]
-model = models[0]
-x_mean = X_train.mean(axis=0)
-
+model, x_mean = models[0], X_train.mean(axis=0)
 mb_runs = [xai.mean_behaviour_relevance(m, x_mean) for m in models]
-for train_seed, m, mb in zip(seeds, models, mb_runs):
-    print(f"seed {train_seed}: logit of the all-means input f(x̄) = "
-          f"{predict_logits(m, x_mean[None])[0]:+.3f}, sum of its relevances = {mb.sum():+.3f}, "
-          f"share in pT / eta / phi = "
-          + " / ".join(f"{v:.0%}" for v in attr.kind_shares(mb).values()))
+attr.mean_behaviour_table(models, seeds, x_mean, mb_runs).style.format(
+    {"logit f(x̄)": "{:+.3f}", "sum of its relevances": "{:+.3f}", "share in pT": "{:.0%}",
+     "share in eta": "{:.0%}", "share in phi": "{:.0%}"})
+
+# %% tags=["hide-input"]
 fig = xplots.feature_bars({"mean behaviour": mean_std(mb_runs)}, r"$R_k(\bar{\vec x})$",
                           title="LRP-ε relevance of the all-means input (± std over seeds)")
 
@@ -194,23 +184,16 @@ fig = xplots.feature_bars({"mean behaviour": mean_std(mb_runs)}, r"$R_k(\bar{\ve
 # %%
 logits = predict_logits(model, X_test)
 R = xai.lrp(model, X_test, rules="epsilon")
+print(f"correlation of sum R with the logit: {np.corrcoef(logits, R.sum(1))[0, 1]:.3f} "
+      f"(standard deviation of the logit: {logits.std():.3f})")
+attr.epsilon_table(model, X_test, y_test, logits, (1e-9, 1e-2, 1e-1)).style.format(
+    {"mean |Σ R − logit|": "{:.3f}", "pT share, top": "{:.0%}", "pT share, QCD": "{:.0%}"})
+
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7.5, 6.5))
 xplots.diagonal_scatter(ax, logits, R.sum(axis=1), y_test, f"network output (logit), seed {seeds[0]}",
                         r"$\sum_k R_k$ (LRP-ε)", classes)
 fig.tight_layout()
-print(f"correlation of sum R with the logit: {np.corrcoef(logits, R.sum(1))[0, 1]:.3f} "
-      f"(standard deviation of the logit: {logits.std():.3f})")
-
-
-def epsilon_row(eps: float) -> dict[str, float]:
-    R_eps = xai.lrp(model, X_test, epsilon=eps)
-    shares = {c: attr.kind_shares(v)["pT"] for c, v in attr.class_summary(R_eps, y_test).items()}
-    return {"mean |Σ R − logit|": np.abs(R_eps.sum(1) - logits).mean(),
-            **{f"pT share, {c}": v for c, v in shares.items()}}
-
-
-pd.DataFrame({f"{eps:g}": epsilon_row(eps) for eps in (1e-9, 1e-2, 1e-1)}).T.rename_axis("ε").style.format(
-    {"mean |Σ R − logit|": "{:.3f}", "pT share, top": "{:.0%}", "pT share, QCD": "{:.0%}"})
 
 # %% [markdown]
 # ## Differential relevance and MAD relevance
@@ -226,22 +209,17 @@ pd.DataFrame({f"{eps:g}": epsilon_row(eps) for eps in (1e-9, 1e-2, 1e-1)}).T.ren
 
 # %%
 D = xai.differential_relevance(model, X_test, x_mean)
-mad_raw = xai.mad_relevance(D, y_test)
-mad_clipped = xai.mad_relevance(D, y_test, clip_quantile=0.99)
-for label, c in classes.items():
-    both = {"raw": mad_raw[label], "clipped": mad_clipped[label]}
-    tail = np.abs(D[y_test == label]).max(0).sum() / mad_raw[label].sum()
-    print(f"{c} (seed {seeds[0]}): Spearman(MAD, MAD clipped at 99%) = "
-          f"{ranks.rank_agreement(both).loc['raw', 'clipped']:.3f}; "
-          f"summed max|D| / summed mean|D| = {tail:.0f}")
+attr.clipping_check(D, y_test, classes).style.format({"summed max|D| / summed mean|D|": "{:.0f}"},
+                                                     precision=3)
 
+# %%
 # every method for every seed's network (the SHAP values come from chapter 1's cache)
-shap_settings = {"n_per_class": settings["shap_jets_per_class"], "n_background": prof.n_background,
-                 "nsamples": settings["shap_nsamples"], "seed": seed}
+shap_settings = attr.shap_settings(prof, settings, seed)
 methods = ("ΔAUC", "SHAP", "LRP-ε", "LRP-ε − MB", "MAD")
-per_model = [attr.method_summaries(m, X_test, y_test, X_train, methods, shap_settings) for m in models]
-runs = {method: [p[method] for p in per_model] for method in methods}
-stats = {method: attr.seed_summary(r) for method, r in runs.items()}
+study = attr.attribution_study(models, X_test, y_test, X_train, methods, shap_settings)
+stats, importances = study.stats, study.importances
+
+# %% tags=["hide-input"]
 fig = xplots.feature_bars(stats["MAD"], "MAD relevance",
                           title="MAD relevance per class (± std over seeds)")
 
@@ -252,28 +230,14 @@ fig = xplots.feature_bars(stats["MAD"], "MAD relevance",
 # every method averaged over the training seeds. To compare the *shapes* of the importance
 # profiles, every method's vector is divided by its sum over the 90 inputs.
 
-# %%
-importances = {c: {m: stats[m][c][0] for m in methods} for c in classes.values()}
-
-
-def normalised(v: np.ndarray) -> np.ndarray:
-    return v / np.abs(v).sum()
-
-
+# %% tags=["hide-input"]
 for c, imp in importances.items():
-    fig = xplots.feature_bars({m: (normalised(v), None) for m, v in imp.items()},
+    fig = xplots.feature_bars({m: (attr.share_profile(v), None) for m, v in imp.items()},
                               "share", title=f"{c} jets: importance profiles (each sums to 1)")
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(15, 5), sharey=True)
-for ax, (c, imp) in zip(axes, importances.items()):
-    xplots.kind_share_bars(ax, {m: attr.kind_shares(v) for m, v in imp.items()})
-    ax.set_title(f"{c} jets", fontsize=14)
-fig.tight_layout()
-
+# %% tags=["hide-input"]
+fig = xplots.kind_share_panels(importances)
 fig = xplots.rank_heatmaps(importances)
-agreement = {c: ranks.rank_agreement(imp) for c, imp in importances.items()}
-weighted = {c: ranks.rank_agreement(imp, "weighted") for c, imp in importances.items()}
 
 # %% [markdown]
 # The decisive numbers: rank correlations of plain LRP, of LRP minus the mean behaviour and
@@ -282,19 +246,9 @@ weighted = {c: ranks.rank_agreement(imp, "weighted") for c, imp in importances.i
 # training seeds.
 
 # %%
-rows = {}
-for c, imp in importances.items():
-    top10 = ranks.top_k_overlap(imp, 10)
-    for m in ("LRP-ε", "LRP-ε − MB", "MAD"):
-        per_seed = [r[c] for r in runs[m]]
-        rows[(c, m)] = {"ρ vs SHAP": agreement[c].loc[m, "SHAP"],
-                        "weighted τ vs SHAP": weighted[c].loc[m, "SHAP"],
-                        "ρ vs ΔAUC": agreement[c].loc[m, "ΔAUC"],
-                        "weighted τ vs ΔAUC": weighted[c].loc[m, "ΔAUC"],
-                        "top-10 shared with ΔAUC": top10.loc[m, "ΔAUC"],
-                        "weighted τ seed vs seed": ranks.seed_agreement(per_seed, "weighted")}
-shift_table = pd.DataFrame(rows).T
-shift_table.style.format("{:.2f}", na_rep="—")
+attr.agreement_table(study, references=("SHAP", "ΔAUC"), methods=("LRP-ε", "LRP-ε − MB", "MAD"),
+                     measures=("spearman", "weighted"), seed_measures=("weighted",)
+                     ).style.format("{:.2f}", na_rep="—")
 
 # %% [markdown]
 # ## Where correlations break the decomposition
@@ -309,16 +263,13 @@ shift_table.style.format("{:.2f}", na_rep="—")
 # partner still carries part of the same information — as $x_1$ and $x_2$ in the linear toy.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(16, 7))
-corr = {}
-for ax, (label, c) in zip(axes, classes.items()):
-    corr[c] = attr.feature_correlation(X_test[y_test == label])
-    xplots.correlation_heatmap(ax, corr[c], title=f"{c} jets")
-fig.tight_layout()
-
+corr = attr.class_correlations(X_test, y_test, classes)
 top_dauc = np.argsort(-importances["top"]["ΔAUC"])[:5]
 print("inputs ranked highest by ΔAUC:", ", ".join(names[i] for i in top_dauc))
 attr.strongest_partners(corr, names, top_dauc, n=2).style.format("{:+.2f}")
+
+# %% tags=["hide-input"]
+fig = xplots.correlation_panels(corr)
 
 # %% [markdown]
 # Two consequences, measured on the test jets:
@@ -337,21 +288,15 @@ attr.strongest_partners(corr, names, top_dauc, n=2).style.format("{:+.2f}")
 
 # %%
 broken = attr.impossible_after_occlusion(X_test, x_mean)
-gap = D.sum(axis=1) - (logits - predict_logits(model, x_mean[None])[0])  # per jet
-fig, axes = plt.subplots(1, 2, figsize=(16, 5.5))
-axes[0].bar(np.arange(len(broken)), broken, color=KIND_COLORS["pT"])
-axes[0].set(xlabel="constituent index $i$ (0 = hardest)", ylabel="share of test jets", ylim=(0, 1.05))
-axes[0].set_title(r"jets made impossible by $p_{T,i} \to \langle p_{T,i} \rangle$", fontsize=14)
-plotting.hist_classes(axes[1], {c: gap[y_test == label] for label, c in classes.items()},
-                      np.linspace(np.percentile(gap, 1), np.percentile(gap, 99), 41),
-                      r"$\sum_k D_k - (f(\vec x) - f(\bar{\vec x}))$ (logit units)")
-axes[1].set_title("completeness gap of the differential relevances", fontsize=14)
-fig.tight_layout()
 f_of_mean = predict_logits(model, x_mean[None])[0]
+gap = attr.completeness_gap(D, logits, f_of_mean)  # per jet
 print(f"mean logit over the test jets - logit of the mean jet: {logits.mean() - f_of_mean:+.3f} "
       f"(standard deviation of the logit: {logits.std():.2f})")
 print("mean completeness gap per class: "
       + ", ".join(f"{c} {gap[y_test == label].mean():+.3f}" for label, c in classes.items()))
+
+# %% tags=["hide-input"]
+fig = xplots.occlusion_limits(broken, gap, y_test, classes)
 
 # %% [markdown]
 # ## What each method costs
@@ -386,16 +331,12 @@ cost.style.format({"total [s]": "{:.3f}", "per jet [ms]": "{:.3f}", cost.columns
 # than plain LRP).
 
 # %%
-for c, imp in importances.items():
-    print(f"{c} jets:")
-    for m, v in imp.items():
-        print(f"  {m:>10}: top 3 = {', '.join(ranks.top_features(v, names, 3)):<24}"
-              f" pT share {attr.kind_shares(v)['pT']:.0%}; weighted tau vs SHAP "
-              f"{weighted[c].loc[m, 'SHAP']:+.2f}, vs ΔAUC {weighted[c].loc[m, 'ΔAUC']:+.2f}")
-    for ref in ("SHAP", "ΔAUC"):
-        before, after = weighted[c].loc["LRP-ε", ref], weighted[c].loc["LRP-ε − MB", ref]
-        verdict = ("does not move LRP relative to" if abs(after - before) < 0.005
-                   else "moves LRP towards" if after > before else "moves LRP away from")
-        print(f"  subtracting the mean behaviour {verdict} {ref}: weighted tau {before:+.2f} -> {after:+.2f}")
+overview = attr.method_overview(importances, names, references=("SHAP", "ΔAUC"))
+overview.style.format({"pT share": "{:.0%}", "weighted τ vs SHAP": "{:+.2f}",
+                       "weighted τ vs ΔAUC": "{:+.2f}"})
+
+# %%
+shift = attr.mean_behaviour_shift(importances, references=("SHAP", "ΔAUC"))
+display(shift.style.format({"LRP-ε": "{:+.2f}", "LRP-ε − MB": "{:+.2f}"}))
 print("cost per jet relative to MAD at equal jet count: "
       + ", ".join(f"{m} {r:,.1f}x" for m, r in cost.iloc[:, -1].items()))

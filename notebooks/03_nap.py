@@ -46,29 +46,40 @@ data_source = "generated"
 data_dir = ""
 
 # %%
-import numpy as np
 import pandas as pd
 
 from helpers.data import load_task
-from helpers.metrics import aggregate, format_mean_std
+from helpers.metrics import format_mean_std
 from helpers.notebook import start_chapter
 from helpers.plots.nap import (
     plot_activation_frequency,
     plot_layer_separability,
     plot_nap,
-    plot_sparsity_vs_training,
+    plot_sparsity_curve,
     plot_width_scan,
 )
 from helpers.preprocessing import topodnn_features
-from helpers.studies.learning_curve import epochs_for_size, usable_sizes
-from helpers.studies.nap import CLASS_NAMES, active_widths, measure, pruning_study, within_spread
-from helpers.training.recipes import TOPODNN_DEFAULTS, topodnn_config, train_topodnn
-from helpers.xai.nap import hidden_activations, neural_activation_pattern
-from helpers.xai.probing import layer_probe_auc
+from helpers.studies.nap import (
+    BASELINE,
+    Trainer,
+    active_widths,
+    aggregate_runs,
+    architecture_table,
+    architectures_to_train,
+    layer_separability,
+    paper_scan_points,
+    pruning_costs,
+    pruning_over_seeds,
+    pruning_table,
+    scan_report,
+    sparsity_curve,
+    sparsity_curve_report,
+    sparsity_table,
+    train_architectures,
+    validation_naps,
+)
 
-prof, cfg, device, seeds = start_chapter("nap", profile, device, seed, data_source)
-BASELINE = tuple(TOPODNN_DEFAULTS["hidden"])
-CLASSES = ("overall", "top", "QCD")
+prof, settings, device, seeds = start_chapter("nap", profile, device, seed, data_source)
 N_SEEDS = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
 
 # %% [markdown]
@@ -87,22 +98,10 @@ train, val, test = splits["train"], splits["val"], splits["test"]
 X_train, y_train = topodnn_features(train), train.labels
 X_val, y_val = topodnn_features(val), val.labels
 X_test, y_test = topodnn_features(test), test.labels
-
-
-def train_and_measure(hidden: tuple[int, ...], seeds: list[int] = seeds,
-                      n_train: int | None = None, **overrides) -> list:
-    """One trained (or cached) TopoDNN per seed, measured on the test jets."""
-    extra = overrides if hidden == BASELINE else {"hidden": hidden, **overrides}
-    return [measure(train_topodnn(train, val, prof, s, device, n_train=n_train, **extra)[0],
-                    X_test, y_test) for s in seeds]
-
-
-def mean_std(runs: list, key: str, decimals: int = 3) -> str:
-    return format_mean_std(*aggregate([r.metrics for r in runs])[key], decimals=decimals)
-
-
-baseline = train_and_measure(BASELINE)
-print(f"baseline AUC on {len(y_test):,} test jets: {mean_std(baseline, 'auc', 4)}")
+trainer = Trainer(train, val, X_test, y_test, prof, device)
+baseline = trainer.train_and_measure(seeds)
+print(f"baseline AUC on {len(y_test):,} test jets: "
+      f"{format_mean_std(*aggregate_runs(baseline)['auc'], decimals=4)}")
 
 # %% [markdown]
 # ## Sparsity of the baseline
@@ -120,11 +119,9 @@ PAPER = {  # Khot, Neubauer & Roy, arXiv:2210.04371 (TopoDNN on the top-tagging 
                      "sparsity (overall)": 0.584},
 }
 PAPER_N_TRAIN = 1_200_000  # training jets of the benchmark
-pd.DataFrame({
-    "sparsity": [f"{k}" if k == "overall" else f"{k} jets" for k in CLASSES],
-    f"this book ({N_SEEDS})": [mean_std(baseline, f"sparsity ({k})") for k in CLASSES],
-    "Khot et al.": [f"{PAPER['baseline'][f'sparsity ({k})']:.3f}" for k in CLASSES],
-}).style.hide(axis="index")
+
+# %%
+sparsity_table(baseline, PAPER["baseline"], N_SEEDS).style.hide(axis="index")
 
 # %% [markdown]
 # RNA is normalised to the *busiest* node of each layer, so sparsity measures how unevenly a
@@ -137,17 +134,11 @@ pd.DataFrame({
 # steps, so that only the amount of data changes.
 
 # %%
-n_curve = usable_sizes(prof.chapter("topodnn")["learning_curve"], len(y_train))
-max_epochs = topodnn_config(prof, seeds[0])["max_epochs"]
-curve = [train_and_measure(BASELINE, seeds[:1], n,
-                           max_epochs=epochs_for_size(n, len(y_train), max_epochs))[0]
-         for n in n_curve]
-fig = plot_sparsity_vs_training(
-    n_curve, {k: [r.metrics[f"sparsity ({k})"] for r in curve] for k in CLASSES},
-    {k: PAPER["baseline"][f"sparsity ({k})"] for k in CLASSES}, PAPER_N_TRAIN)
-for n, r in zip(n_curve, curve):
-    print(f"{n:>8,} training jets: AUC {r.metrics['auc']:.4f}, "
-          + ", ".join(f"sparsity ({k}) {r.metrics[f'sparsity ({k})']:.3f}" for k in CLASSES))
+curve = sparsity_curve(trainer, prof.chapter("topodnn")["learning_curve"], seeds[0])
+print(sparsity_curve_report(curve))
+
+# %% tags=["hide-input"]
+fig = plot_sparsity_curve(curve, PAPER["baseline"], PAPER_N_TRAIN)
 
 # %% [markdown]
 # Solid lines: our networks; hollow squares: the paper's values, at the size of its
@@ -161,7 +152,7 @@ for n, r in zip(n_curve, curve):
 # and on QCD jets downwards (blue). Within a layer the active nodes come first, ordered from
 # QCD-only through shared to top-only, followed by the sparse nodes (shaded).
 
-# %%
+# %% tags=["hide-input"]
 fig = plot_nap(baseline[0].nap, f"NAP of the baseline TopoDNN {BASELINE} (seed {seeds[0]})")
 
 # %%
@@ -188,20 +179,13 @@ layers.style.format({c: "{:.2f}" for c in layers.columns if c.startswith("sparse
 # linear read-out: the layers that follow are redundant.
 
 # %%
-n_probe = min(cfg["probe_jets"], len(y_train))
-probe = np.array([
-    layer_probe_auc([X_train[:n_probe], *hidden_activations(r.model, X_train[:n_probe])],
-                    y_train[:n_probe], [X_test, *hidden_activations(r.model, X_test)], y_test)
-    for r in baseline]).mean(axis=0)
-labels = ["inputs", *[f"layer {k + 1}" for k in range(len(BASELINE))]]
-network_auc = aggregate([r.metrics for r in baseline])["auc"][0]
-layer_sparsity = {k: np.mean([r.nap.layer_table()[f"sparse ({k})"] for r in baseline], axis=0)
-                  for k in CLASSES}
-fig = plot_layer_separability(probe, labels, network_auc, layer_sparsity)
-print(f"network output: AUC {network_auc:.4f}")
-for k in range(1, len(probe)):
-    print(f"linear probe on {labels[k]}: AUC {probe[k]:.4f} "
-          f"({probe[k] - probe[k - 1]:+.4f} over {labels[k - 1]})")
+separability = layer_separability(baseline, X_train, y_train, X_test, y_test,
+                                  probe_jets=settings["probe_jets"])
+print(separability.report())
+
+# %% tags=["hide-input"]
+fig = plot_layer_separability(separability.probe_auc, separability.labels,
+                              separability.network_auc, separability.layer_sparsity)
 
 # %% [markdown]
 # Left: the linear separability of top and QCD jets at each depth (mean over seeds; the
@@ -230,7 +214,7 @@ for k in range(1, len(probe)):
 # minus the "average percentage of zeros" used to prune networks {cite}`Hu:2016` — tells the
 # first three cases apart:
 
-# %%
+# %% tags=["hide-input"]
 fig = plot_activation_frequency(baseline[0].nap)
 
 # %% [markdown]
@@ -249,16 +233,13 @@ fig = plot_activation_frequency(baseline[0].nap)
 # at random (`random_prunings` draws per seed, from all nodes of the layer).
 
 # %%
-studies = [pruning_study(r.model, neural_activation_pattern(r.model, X_val, y_val, CLASS_NAMES), X_test,
-                         y_test, n_random=cfg["random_prunings"], seed=s)
-           for r, s in zip(baseline, seeds)]
-pruned = {name: aggregate([s[name] for s in studies]) for name in studies[0]}
-pd.DataFrame({name: {"parameters left": format_mean_std(*a["parameters"], decimals=0),
-                     "test AUC": format_mean_std(*a["auc"], decimals=4)}
-              for name, a in pruned.items()}).T.rename_axis("nodes removed (no retraining)")
+val_naps = validation_naps(baseline, X_val, y_val)  # chooses the nodes to remove
+pruned = pruning_over_seeds(baseline, val_naps, seeds, X_test, y_test,
+                            n_random=settings["random_prunings"])
+pruning_table(pruned)
 
 # %%
-cost = {name: pruned["none"]["auc"][0] - a["auc"][0] for name, a in pruned.items()}
+cost = pruning_costs(pruned)
 sparse_key, random_key = list(pruned)[2:]
 print(f"AUC lost by removing the dead nodes:   {cost['dead nodes']:+.4f}")
 print(f"AUC lost by removing the sparse nodes: {cost[sparse_key]:+.4f}")
@@ -288,32 +269,14 @@ print("-> the sparse nodes matter", "less" if cost[sparse_key] < cost[random_key
 # once per seed.
 
 # %%
-nap_guided = active_widths([neural_activation_pattern(r.model, X_val, y_val, CLASS_NAMES)
-                            for r in baseline])
-architectures = {BASELINE: "baseline"}  # hidden widths -> kind; the first kind listed wins
-for kind, widths in [*[("retrained (Khot et al.)" if tuple(h) == PAPER["re-optimised"]["hidden"]
-                       else "retrained", h) for h in cfg["retrained"]],
-                     ("NAP-guided", nap_guided), *[("width scan", h) for h in cfg["scan"]]]:
-    architectures.setdefault(tuple(widths), kind)
-runs = {h: baseline if h == BASELINE else train_and_measure(h) for h in architectures}
+nap_guided = active_widths(val_naps)
+architectures = architectures_to_train(BASELINE, settings["retrained"], nap_guided,
+                                       settings["scan"], PAPER["re-optimised"]["hidden"])
+runs = train_architectures(trainer, architectures, seeds, baseline)  # {widths: runs per seed}
 print(f"NAP-guided widths: {nap_guided}")
 
-
 # %%
-def summary_row(hidden: tuple[int, ...], kind: str) -> dict:
-    agg = aggregate([r.metrics for r in runs[hidden]])
-    paper = next((p for p in PAPER.values() if p["hidden"] == hidden), {})
-    return {"label": kind, "hidden": str(hidden), "parameters": int(agg["parameters"][0]),
-            "auc": agg["auc"][0], "auc_std": agg["auc"][1],
-            "sparsity": agg["sparsity (overall)"][0], "sparsity_std": agg["sparsity (overall)"][1],
-            "parameters (paper)": f"{paper['parameters']:,}" if paper else "—",
-            f"AUC ({N_SEEDS})": mean_std(runs[hidden], "auc", 4),
-            "AUC (paper)": f"{paper['auc']:.4f}" if paper else "—",
-            f"sparsity ({N_SEEDS})": mean_std(runs[hidden], "sparsity (overall)"),
-            "sparsity (paper)": f"{paper['sparsity (overall)']:.3f}" if paper else "—"}
-
-
-results = pd.DataFrame([summary_row(h, kind) for h, kind in architectures.items()])
+results = architecture_table(runs, architectures, PAPER, N_SEEDS)
 (results.drop(columns=["auc", "auc_std", "sparsity", "sparsity_std"]).set_index("hidden")
  .rename(columns={"label": "network"})
  .style.format({"parameters": "{:,}"}))
@@ -325,22 +288,11 @@ results = pd.DataFrame([summary_row(h, kind) for h, kind in architectures.items(
 # over is the *comparison*: whether the smaller networks tag as well as the baseline, with the
 # spread over seeds as the yardstick.
 
-# %%
-fig = plot_width_scan(results, {name: {"parameters": p["parameters"], "auc": p["auc"],
-                                       "sparsity": p["sparsity (overall)"]}
-                                for name, p in PAPER.items()})
+# %% tags=["hide-input"]
+fig = plot_width_scan(results, paper_scan_points(PAPER))
 
 # %%
-base, best = results.iloc[0], results.loc[results["auc"].idxmax()]  # baseline comes first
-for _, row in results.iloc[1:].iterrows():
-    print(f"{row['hidden']:>18} ({row['label']}): {row['parameters'] / base['parameters']:6.1%} "
-          f"of the parameters, AUC {row['auc'] - base['auc']:+.4f} vs the baseline, "
-          f"sparsity {row['sparsity']:.3f} (baseline {base['sparsity']:.3f})")
-good = results[within_spread(results["auc"], results["auc_std"], best["auc"], best["auc_std"])]
-smallest = good.loc[good["parameters"].idxmin()]
-print(f"best AUC: {best['hidden']} ({best['auc']:.4f}); smallest network within one seed spread "
-      f"of it: {smallest['hidden']}, {smallest['parameters']:,} parameters "
-      f"({smallest['parameters'] / base['parameters']:.1%} of the baseline)")
+print(scan_report(results))
 
 # %% [markdown]
 # Left: test AUC against the number of trainable parameters (error bars: spread over seeds);
@@ -354,8 +306,8 @@ print(f"best AUC: {best['hidden']} ({best['auc']:.4f}); smallest network within 
 # note how much the sparsity of one architecture varies from seed to seed. The NAP of the
 # paper's re-optimised architecture, retrained on our jets:
 
-# %%
-retrained = tuple(cfg["retrained"][0])
+# %% tags=["hide-input"]
+retrained = tuple(settings["retrained"][0])
 fig = plot_nap(runs[retrained][0].nap,
                f"NAP of the retrained TopoDNN {retrained} (seed {seeds[0]})")
 

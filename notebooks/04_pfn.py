@@ -46,29 +46,24 @@ data_dir = ""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
-from scipy.special import expit
 
-from helpers.data import load_task
-from helpers.metrics import aggregate, auc, format_mean_std, roc_curve, summarize
-from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
+from helpers.data import TASKS, load_task
 from helpers.notebook import start_chapter
 from helpers.physics.observables import compute_observables
-from helpers.plots import jets as plotting
 from helpers.plots import latent as lplots
 from helpers.plots.leak import plot_balance, plot_particle_delta_auc
-from helpers.preprocessing import PREPROCESSORS, pfn_features, topodnn_features
-from helpers.preprocessing.guard import truth_leak_report
+from helpers.plots.performance import roc_curves
+from helpers.plots.pfn import plot_particle_inputs
+from helpers.preprocessing import PREPROCESSORS, pfn_features
 from helpers.preprocessing.pfn import azimuthal_balance
-from helpers.studies import latent
-from helpers.studies.baselines import baseline_scores, train_baseline
-from helpers.studies.leak import leaky_pfn_features, truth_axis_distance
-from helpers.training import training_throughput
-from helpers.training.recipes import PFN_DEFAULTS, pfn_config, train_pfn, train_topodnn
+from helpers.studies import latent, leak, pfn
+from helpers.studies.performance import history_table
+from helpers.training.recipes import pfn_config
 from helpers.xai.probing import probe_table
 
 prof, settings, device, seeds = start_chapter("pfn", profile, device, seed, data_source)
-CLASSES = {0: "QCD", 1: "top"}
+class_names = TASKS["top_qcd"].class_names  # {1: "top", 0: "QCD"}: tables show top first
+by_label = dict(sorted(class_names.items()))  # {0: "QCD", 1: "top"}: the figures' order
 
 # %% [markdown]
 # ## Inputs: particles relative to the jet axis
@@ -85,25 +80,11 @@ splits = load_task("top_qcd", prof, seed=seed, data_source=data_source,
                    data_dir=data_dir or None)
 particles = {split: pfn_features(jets) for split, jets in splits.items()}
 y = {split: jets.labels.astype(int) for split, jets in splits.items()}
-pd.DataFrame({split: {CLASSES[k]: int((y[split] == k).sum()) for k in (1, 0)}
-              for split in splits}).rename_axis("jets")
+pfn.jets_per_class(y, class_names)
 
-# %%
-train_p = particles["train"]
-particle_class = np.repeat(y["train"], train_p.counts)
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 4, figsize=(22, 5))
-columns = [np.log10(train_p.features[:, 0]), train_p.features[:, 1], train_p.features[:, 2]]
-for ax, values, name, bins in zip(axes, columns,
-                                  [r"momentum fraction $\log_{10} z_i$", r"$\Delta\eta_i$",
-                                   r"$\Delta\phi_i$"],
-                                  [np.linspace(-5, 0, 51)] + [np.linspace(-1, 1, 51)] * 2):
-    per_class = {CLASSES[k]: values[particle_class == k] for k in (1, 0)}
-    plotting.hist_classes(ax, per_class, bins, name, logy=True)
-    ax.legend(ax.get_legend_handles_labels()[0], ["top jets", "QCD jets"], title="particles of")
-plotting.hist_classes(axes[3], {CLASSES[k]: train_p.counts[y["train"] == k] for k in (1, 0)},
-                      np.arange(0, 205, 5), "particles per jet")
-axes[3].axvline(200, color="grey", ls="--", lw=1)
-axes[3].text(195, axes[3].get_ylim()[1] * 0.5, "200 slots", rotation=90, ha="right", color="grey")
+plot_particle_inputs(axes, particles["train"], y["train"], class_names, slots=200)
 fig.tight_layout()
 
 # %% [markdown]
@@ -113,6 +94,7 @@ fig.tight_layout()
 # files, most of every jet is padding.
 
 # %%
+train_p = particles["train"]
 fill = train_p.counts.mean() / 200
 print(f"mean multiplicity {train_p.counts.mean():.1f}, max {train_p.counts.max()}: "
       f"{fill:.0%} of 200 slots hold a particle, {1 - fill:.0%} are padding")
@@ -135,18 +117,10 @@ print(f"mean multiplicity {train_p.counts.mean():.1f}, max {train_p.counts.max()
 # the cell below, on the test jets, with the same weights.
 
 # %%
-torch.manual_seed(seed)
-packed_model = PFN()
-padded_model = PaddedPFN()
-padded_model.load_state_dict(packed_model.state_dict())
-idx = torch.arange(min(500, len(particles["test"])))
-with torch.no_grad():
-    out_packed = packed_model(PackedInputs.from_packed(particles["test"]).batch(idx))
-    out_padded = padded_model(PaddedInputs.from_packed(particles["test"], 200).batch(idx))
-    phi0 = packed_model.phi(torch.zeros(1, 3)).abs().sum().item()
-print(f"parameters: {count_parameters(packed_model):,} (paper, with 2 outputs: 82,458)")
-print(f"sum |Phi(0)| of an untrained network: {phi0:.2f} (not zero)")
-print(f"max |packed - padded| over {len(idx)} jets: {(out_packed - out_padded).abs().max():.1e}")
+check = pfn.packed_vs_padded(particles["test"], seed, n_jets=500, slots=200)
+print(f"parameters: {check.n_parameters:,} (paper, with 2 outputs: 82,458)")
+print(f"sum |Phi(0)| of an untrained network: {check.phi_of_zero:.2f} (not zero)")
+print(f"max |packed - padded| over {check.n_jets} jets: {check.max_difference:.1e}")
 
 # %% [markdown]
 # How much faster is the packed form? The cell trains one epoch of the same network on
@@ -154,19 +128,10 @@ print(f"max |packed - padded| over {len(idx)} jets: {(out_packed - out_padded).a
 # run; `benchmarks/bench_pfn.py` does the same from the command line).
 
 # %%
-n_bench = min(2000, len(train_p))
-bench_p, bench_y = train_p.subset(np.arange(n_bench)), y["train"][:n_bench]
-forms = {"padded (200 slots)": (PaddedPFN, PaddedInputs.from_packed(bench_p, 200)),
-         "trimmed to longest jet in batch":
-             (PaddedPFN, PaddedInputs.from_packed(bench_p, 200, trim=True)),
-         "packed (segment sum)": (PFN, PackedInputs.from_packed(bench_p))}
-throughput = pd.Series({name: training_throughput(cls, inputs, bench_y, 250, device=device,
-                                                  lr=PFN_DEFAULTS["lr"])
-                        for name, (cls, inputs) in forms.items()}, name="training jets / s")
-throughput_table = throughput.to_frame().assign(
-    **{"speed-up": throughput / throughput.iloc[0]})
-print(f"{n_bench} training jets, batch 250, device {device}, {torch.get_num_threads()} threads")
-throughput_table.style.format({"training jets / s": "{:,.0f}", "speed-up": "×{:.1f}"})
+bench = pfn.throughput_comparison(train_p, y["train"], device, n_jets=2000, batch_size=250)
+print(f"{bench.n_jets} training jets, batch {bench.batch_size}, device {device}, "
+      f"{bench.threads} threads")
+bench.table.style.format({"training jets / s": "{:,.0f}", "speed-up": "×{:.1f}"})
 
 # %% [markdown]
 # ## Training, and a comparison on the same test jets
@@ -184,47 +149,25 @@ throughput_table.style.format({"training jets / s": "{:,.0f}", "speed-up": "×{:
 
 # %%
 print("training config:", {k: v for k, v in pfn_config(prof, seeds[0]).items() if k != "seed"})
-pfn_runs = [train_pfn(particles["train"], y["train"], particles["val"], y["val"], prof, s, device)
-            for s in seeds]
-pfn_models = [model for model, _ in pfn_runs]
-pfn_probs = [expit(latent.latent_and_logits(m, particles["test"])[1]) for m in pfn_models]
-history = pd.DataFrame([{"seed": s, "epochs": h.epochs_run, "best epoch": h.best_epoch + 1,
-                         "best val. loss": min(h.val_loss), "training jets / s": h.jets_per_s,
-                         "device": h.device, "from cache": h.from_cache}
-                        for s, (_, h) in zip(seeds, pfn_runs)]).set_index("seed")
-history.style.format({"best val. loss": "{:.4f}", "training jets / s": "{:,.0f}"})
+runs = pfn.train_pfns(particles, y, prof, seeds, device)
+pfn_models, pfn_probs = runs.models, runs.probs
+history_table(runs.histories).rename_axis("seed").style.format(
+    {"best val. loss": "{:.4f}", "jets / s": "{:,.0f}", "training time [s]": "{:.1f}"})
 
 # %%
-X_topo_test = topodnn_features(splits["test"])
-topo_probs = [predict_proba(train_topodnn(splits["train"], splits["val"], prof, s, device)[0],
-                            X_topo_test) for s in seeds]
+topo_probs = pfn.topodnn_probs(splits, prof, seeds, device)
 obs = {split: compute_observables(splits[split]) for split in ("train", "test")}
-bdt_probs = {features: baseline_scores(train_baseline(obs["train"], y["train"], features, seed),
-                                       obs["test"], features)
-             for features in ("mass+tau", "mass+tau+multiplicity")}
+bdt_probs = pfn.bdt_probs(obs, y["train"], seed, ("mass+tau", "mass+tau+multiplicity"))
 
 # %%
 PAPER = {"PFN": (0.9798, 0.9284, 699), "TopoDNN": (0.9712, 0.9155, 278)}  # Khot:2023, Delphes
-
-
-def result_row(probs: list[np.ndarray]) -> dict[str, str]:
-    agg = aggregate([summarize(y["test"], p) for p in probs])
-    return {"AUC": format_mean_std(*agg["auc"], 4),
-            "accuracy": format_mean_std(*agg["accuracy"], 3),
-            "1/εB (εS=0.3)": format_mean_std(*agg["rejection_0.3"], 0),
-            "1/εB (εS=0.5)": format_mean_std(*agg["rejection_0.5"], 0)}
-
-
-results = pd.DataFrame({
-    "PFN": result_row(pfn_probs),
-    "TopoDNN": result_row(topo_probs),
-    "BDT: mass + τ": result_row([bdt_probs["mass+tau"]]),
-    "BDT: mass + τ + multiplicity": result_row([bdt_probs["mass+tau+multiplicity"]]),
-}).T
-for name, (a, acc, rej) in PAPER.items():
-    results.loc[name, ["paper AUC", "paper acc.", "paper 1/εB (0.3)"]] = [f"{a:.4f}", f"{acc:.4f}",
-                                                                          f"{rej}"]
-results.fillna("").rename_axis(f"test jets: {len(y['test']):,}; seeds: {len(seeds)}")
+results = pfn.comparison_table(y["test"], {
+    "PFN": pfn_probs,
+    "TopoDNN": topo_probs,
+    "BDT: mass + τ": [bdt_probs["mass+tau"]],
+    "BDT: mass + τ + multiplicity": [bdt_probs["mass+tau+multiplicity"]],
+}, paper=PAPER)
+results.rename_axis(f"test jets: {len(y['test']):,}; seeds: {len(seeds)}")
 
 # %% [markdown]
 # The table compares mean ± standard deviation over the training seeds (a single number
@@ -235,15 +178,10 @@ results.fillna("").rename_axis(f"test jets: {len(y['test']):,}; seeds: {len(seed
 # that matters for this chapter is the one within the table: the PFN, which sees every
 # particle as a set, against the TopoDNN, which sees 30 particles in a fixed order.
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 6))
 curves = {"PFN": pfn_probs[0], "TopoDNN": topo_probs[0], "BDT: mass + τ": bdt_probs["mass+tau"]}
-for name, p in curves.items():
-    eps_b, eps_s, _ = roc_curve(y["test"], p)
-    ok = eps_b > 0
-    ax.plot(eps_s[ok], 1 / eps_b[ok], lw=2, label=name)
-ax.set(yscale="log", xlabel=r"signal efficiency $\varepsilon_S$",
-       ylabel=r"background rejection $1/\varepsilon_B$", xlim=(0, 1))
+roc_curves(ax, {name: [(y["test"], p)] for name, p in curves.items()}, class_names, min_eps_s=0.0)
 ax.legend(title=f"seed {seeds[0]}")
 fig.tight_layout()
 
@@ -270,8 +208,9 @@ ranking = latent.rank_latents(model, Z_test, y["test"])
 print(f"AUC of this model: {ranking.base_auc:.4f}; latents that are zero for every test jet: "
       f"{ranking.dead.sum()} of {len(ranking.dead)}")
 
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(2, 1, figsize=(16, 9), sharex=True)
-lplots.plot_ranking(axes, ranking, CLASSES, n_show=40)
+lplots.plot_ranking(axes, ranking, by_label, n_show=40)
 axes[0].set_xlabel("")
 fig.tight_layout()
 
@@ -286,24 +225,14 @@ pd.Series(overlap, name="shared latents among the 30 leading ones").to_frame()
 # and recompute the AUC (a random ordering is shown for comparison).
 
 # %%
-d = Z_test.shape[1]
-ks = np.array([k for k in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256) if k <= d])
-mad_order = np.argsort(-(ranking.mad[0] + ranking.mad[1]), kind="stable")
-random_order = np.random.default_rng(seed).permutation(d)
-topk = {"ranked by ΔAUC": latent.topk_auc(model, Z_test, y["test"], ranking.order(), ks),
-        "ranked by MAD (both classes)": latent.topk_auc(model, Z_test, y["test"], mad_order, ks),
-        "random order": latent.topk_auc(model, Z_test, y["test"], random_order, ks)}
-TOLERANCE = 0.002
-needed = pd.Series({name: latent.latents_needed(ks, aucs, ranking.base_auc, TOLERANCE)
-                    for name, aucs in topk.items()},
-                   name=f"latents needed (AUC within {TOLERANCE})")
-best_ranking = needed.drop("random order").idxmin()
-k_needed = int(needed[best_ranking])
+topk = latent.topk_study(model, Z_test, y["test"], ranking, seed, tolerance=0.002)
+print(f"{topk.n_alive} of {topk.n_latents} latents are alive")
+topk.needed.to_frame()
+
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(10, 6.5))
-lplots.plot_topk(ax, ks, topk, ranking.base_auc, k_needed)
+lplots.plot_topk_study(ax, topk)
 fig.tight_layout()
-print(f"{(~ranking.dead).sum()} of {d} latents are alive")
-needed.to_frame()
 
 # %% [markdown]
 # Two effects shape these curves. First, the latent variables are strongly correlated
@@ -328,7 +257,7 @@ needed.to_frame()
 top30 = ranking.order()[:30]
 corr = latent.correlation_matrices(Z_test, y["test"], top30)
 fig, axes = plt.subplots(1, 2, figsize=(22, 9.5))
-lplots.plot_correlations(axes, {CLASSES[k]: corr[k] for k in (0, 1)}, top30)
+lplots.plot_correlations(axes, {name: corr[k] for k, name in by_label.items()}, top30)
 fig.tight_layout()
 
 # %% [markdown]
@@ -337,16 +266,7 @@ fig.tight_layout()
 # same number for two random halves of the QCD jets, which differ only by statistics.
 
 # %%
-qcd = Z_test[y["test"] == 0]
-halves = latent.correlation_matrices(qcd, np.arange(len(qcd)) % 2, top30)
-off = ~np.eye(len(top30), dtype=bool)
-corr_summary = pd.Series({
-    "RMS difference, QCD vs top": latent.correlation_difference(corr[0], corr[1]),
-    "RMS difference, two halves of the QCD jets":
-        latent.correlation_difference(halves[0], halves[1]),
-    "mean |ρ|, QCD jets": np.nanmean(np.abs(corr[0][off])),
-    "mean |ρ|, top jets": np.nanmean(np.abs(corr[1][off])),
-}, name="top-30 latents")
+corr_summary = latent.correlation_summary(Z_test, y["test"], top30, class_names)
 corr_summary.to_frame().style.format("{:.3f}")
 
 # %% [markdown]
@@ -364,7 +284,7 @@ print(f"{pc_scores.shape[1]} components explain 99 % of the variance of the 30 l
       f"the first three: " + ", ".join(f"{e:.1%}" for e in explained[:3]))
 n_show = min(3, pc_scores.shape[1])
 fig, axes = plt.subplots(1, n_show, figsize=(7 * n_show, 5), squeeze=False)
-lplots.plot_components(axes[0], pc_scores, y["test"], CLASSES, explained)
+lplots.plot_components(axes[0], pc_scores, y["test"], by_label, explained)
 fig.tight_layout()
 
 # %% [markdown]
@@ -374,17 +294,17 @@ fig.tight_layout()
 # %%
 OBSERVABLES = ("mass", "multiplicity", "tau21", "tau32", "width", "pt")
 pc_corr = latent.component_correlations(pc_scores, obs["test"], y["test"], OBSERVABLES,
-                                        CLASSES, n_components=n_show)
+                                        by_label, n_components=n_show)
 fig, axes = plt.subplots(1, 2, figsize=(16, 1.6 + 1.1 * n_show))
 lplots.plot_component_correlations(axes, pc_corr)
 fig.tight_layout()
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(16, 6))
-lplots.plot_component_vs(axes[0], pc_scores[:, 0], obs["test"]["mass"], y["test"], CLASSES,
+lplots.plot_component_vs(axes[0], pc_scores[:, 0], obs["test"]["mass"], y["test"], by_label,
                          "jet mass [GeV]", "PC1")
 lplots.plot_component_vs(axes[1], pc_scores[:, 0], obs["test"]["multiplicity"], y["test"],
-                         CLASSES, "constituent multiplicity", "PC1")
+                         by_label, "constituent multiplicity", "PC1")
 fig.tight_layout()
 
 # %%
@@ -438,8 +358,8 @@ probes.style.format("{:.2f}")
 # distance between that top quark and the jet axis:
 
 # %%
-leaky = {split: leaky_pfn_features(jets) for split, jets in splits.items()}
-top_dr = truth_axis_distance(splits["test"].subset(y["test"] == 1))
+leaky = {split: leak.leaky_pfn_features(jets) for split, jets in splits.items()}
+top_dr = leak.truth_axis_distance(splits["test"].subset(y["test"] == 1))
 print(f"top jets: ΔR(top quark, jet axis) has median {np.nanmedian(top_dr):.4f} "
       f"and 90 % quantile {np.nanquantile(top_dr, 0.9):.4f}")
 
@@ -458,9 +378,9 @@ print(f"top jets: ΔR(top quark, jet axis) has median {np.nanmedian(top_dr):.4f}
 balance = {"honest axis": azimuthal_balance(particles["test"]),
            "axis + truth top quark (leaky)": azimuthal_balance(leaky["test"])}
 fig, axes = plt.subplots(1, 2, figsize=(16, 5.5), sharey=True)
-plot_balance(axes, balance, y["test"], CLASSES, bins=np.logspace(-12, -0.5, 58))
+plot_balance(axes, balance, y["test"], by_label, bins=np.logspace(-12, -0.5, 58))
 fig.tight_layout()
-balance_auc = {name: auc(y["test"], np.abs(b)) for name, b in balance.items()}
+balance_auc = leak.balance_aucs(balance, y["test"])
 print("AUC of |Σ z sin Δφ| as a one-number tagger: "
       + ", ".join(f"{k}: {v:.4f}" for k, v in balance_auc.items()))
 
@@ -475,20 +395,11 @@ print("AUC of |Σ z sin Δφ| as a one-number tagger: "
 # on the leaky inputs, and evaluate it on leaky test inputs, as the original study did:
 
 # %%
-leak_model, leak_history = train_pfn(leaky["train"], y["train"], leaky["val"], y["val"], prof,
-                                     seeds[0], device, name="pfn-leaky")
-leak_probs = expit(latent.latent_and_logits(leak_model, leaky["test"])[1])
-honest = summarize(y["test"], pfn_probs[0])
-leaked = summarize(y["test"], leak_probs)
-leak_table = pd.DataFrame({"honest inputs": honest, "leaky inputs": leaked}).T
-gain = leaked["auc"] - honest["auc"]
-one_number_auc = balance_auc["axis + truth top quark (leaky)"]
-print(f"seed {seeds[0]}, {len(y['train']):,} training jets: " + (
-    f"the retrained PFN exploits the leak, its AUC rises by {gain:.4f}" if gain > 0.005 else
-    f"the retrained PFN does not exploit the leak at this training-set size (AUC change "
-    f"{gain:+.4f}), although one number computed from its inputs reaches AUC {one_number_auc:.4f}"))
-leak_table.style.format({"auc": "{:.4f}", "accuracy": "{:.3f}", "rejection_0.3": "{:.0f}",
-                         "rejection_0.5": "{:.0f}"})
+retrained = leak.retrain_on_leaky(leaky, y, pfn_probs[0], prof, seeds[0], device)
+print(leak.leak_verdict(retrained, seeds[0], len(y["train"]),
+                        one_number_auc=balance_auc["axis + truth top quark (leaky)"]))
+retrained.table.style.format({"auc": "{:.4f}", "accuracy": "{:.3f}", "rejection_0.3": "{:.0f}",
+                              "rejection_0.5": "{:.0f}"})
 
 # %% [markdown]
 # The symptom that gave the bug away was the occlusion ranking of the *inputs*. Below,
@@ -496,23 +407,14 @@ leak_table.style.format({"auc": "{:.4f}", "accuracy": "{:.3f}", "rejection_0.3":
 # drop is measured, for the honest model and for the leaky one.
 
 # %%
-n_leading = settings.get("n_leading", 5)
-particle_importance = {
-    "honest PFN": latent.particle_delta_auc(model, particles["test"], y["test"], n_leading),
-    "leaky PFN": latent.particle_delta_auc(leak_model, leaky["test"], y["test"], n_leading),
-}
+particle_importance = leak.particle_importance(
+    {"honest PFN": (model, particles["test"]), "leaky PFN": (retrained.model, leaky["test"])},
+    y["test"], n_leading=settings.get("n_leading", 5))
 fig, ax = plt.subplots(figsize=(14, 5.5))
 plot_particle_delta_auc(ax, particle_importance, [r"$z$", r"$\Delta\eta$", r"$\Delta\phi$"])
 fig.tight_layout()
-angles = {name: float(imp[:, 1:].max()) for name, imp in particle_importance.items()}
-momenta = {name: float(imp[:, 0].max()) for name, imp in particle_importance.items()}
-for name in particle_importance:
-    print(f"{name}: largest ΔAUC of an angle {angles[name]:.4f}, of a momentum fraction "
-          f"{momenta[name]:.4f}; an angle outranks every momentum: "
-          f"{'yes' if angles[name] > momenta[name] else 'no'}; an angle above the paper's "
-          f"1 % mark: {'yes' if angles[name] > 0.01 else 'no'}")
-print(f"ratio leaky / honest of the largest angle ΔAUC: "
-      f"{angles['leaky PFN'] / max(angles['honest PFN'], 1e-6):.1f}")
+angle_table = leak.angle_vs_momentum(particle_importance, mark=0.01)
+print(leak.describe_angles(angle_table, "leaky PFN", "honest PFN"))
 
 # %% [markdown]
 # In the original study, trained on 1.2 million jets, the leaked model's ΔAUC for the
@@ -544,14 +446,12 @@ print(f"ratio leaky / honest of the largest angle ΔAUC: "
 # build:
 
 # %%
-sample = splits["test"].subset(np.arange(min(200, len(splits["test"]))))
-for name, fn in {"pfn_features (registered)": pfn_features,
-                 "leaky_pfn_features (helpers.studies.leak)": leaky_pfn_features}.items():
-    report = truth_leak_report(fn, sample)
-    print(f"{name}: " + ("no dependence on the truth found" if not report else
-                         "LEAK\n    " + "\n    ".join(report)))
-assert truth_leak_report(pfn_features, sample) == []
-assert leaky_pfn_features not in PREPROCESSORS.values()
+reports = leak.guard_reports({"pfn_features (registered)": pfn_features,
+                              "leaky_pfn_features (helpers.studies.leak)": leak.leaky_pfn_features},
+                             splits["test"], n_jets=200)
+print(leak.format_guard_reports(reports))
+assert reports["pfn_features (registered)"] == []
+assert leak.leaky_pfn_features not in PREPROCESSORS.values()
 
 # %% [markdown]
 # ## Summary
@@ -560,23 +460,7 @@ assert leaky_pfn_features not in PREPROCESSORS.values()
 # are several):
 
 # %%
-pc1 = pc_corr.xs("PC1", level=1)
-METRICS = ["AUC", "accuracy", "1/εB (εS=0.3)"]
-summary = pd.Series({
-    "PFN AUC / accuracy / 1/εB(0.3)": " / ".join(results.loc["PFN", METRICS]),
-    "TopoDNN AUC / accuracy / 1/εB(0.3)": " / ".join(results.loc["TopoDNN", METRICS]),
-    "BDT on mass + τ: AUC": results.loc["BDT: mass + τ", "AUC"],
-    f"latents needed (AUC within {TOLERANCE})":
-        f"{k_needed} of {d}, {best_ranking} ({(~ranking.dead).sum()} alive)",
-    "ρ(PC1, mass): QCD / top":
-        f"{pc1.loc['QCD', 'mass']:.2f} / {pc1.loc['top', 'mass']:.2f} (paper 0.9 / 0.6)",
-    "ρ(PC1, multiplicity): QCD / top":
-        f"{pc1.loc['QCD', 'multiplicity']:.2f} / {pc1.loc['top', 'multiplicity']:.2f}",
-    "PFN AUC, honest / leaky inputs":
-        f"{honest['auc']:.4f} / {leaked['auc']:.4f} (paper 0.9798 / 0.997)",
-    "AUC of |Σ z sin Δφ|, honest / leaky inputs":
-        " / ".join(f"{v:.4f}" for v in balance_auc.values()),
-    "training throughput, packed vs padded":
-        f"{throughput.iloc[2]:,.0f} vs {throughput.iloc[0]:,.0f} jets/s on {device}",
-}, name=f"profile {prof.name}")
-summary.to_frame()
+summary = pfn.chapter_summary(results, topk, pc_corr, retrained.honest, retrained.leaked, balance_auc,
+                              bench.table, device, class_names, paper_rho_mass=PAPER_RHO_MASS,
+                              paper_auc=(PAPER["PFN"][0], 0.997))  # 0.997: the leaky PFN, Khot:2023
+summary.rename(f"profile {prof.name}").to_frame()

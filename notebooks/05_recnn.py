@@ -47,35 +47,17 @@ data_dir = ""
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import torch
-from scipy.special import expit
 
-from helpers.data import SPLITS, load_task
-from helpers.metrics import aggregate, format_mean_std, mean_std, roc_curve, summarize
-from helpers.models.recnn import LAYERS, RecNN, evaluation_speed, predict_tree
+from helpers.data import TASKS
 from helpers.notebook import start_chapter
-from helpers.physics.observables import compute_observables
-from helpers.plots import jets as plotting
 from helpers.plots import lund as lplots
-from helpers.plots.style import CLASS_COLORS
-from helpers.plots.transfer import plot_transfer
-from helpers.preprocessing import topodnn_features
-from helpers.preprocessing.recnn import level_order, prepare_task
-from helpers.studies import lund as sal
-from helpers.studies.baselines import baseline_scores, train_baseline
-from helpers.studies.transfer import HEAD_DEFAULTS, transfer_auc
-from helpers.studies.transfer import retained_separation as retained
-from helpers.training.recipes import recnn_config, train_recnn, train_topodnn
-from helpers.xai.nap import hidden_activations
-from helpers.xai.probing import probe_table
-from helpers.xai.saliency import node_saliency
+from helpers.plots import recnn as rplots
+from helpers.plots import transfer as tplots
+from helpers.plots.performance import roc_curves
+from helpers.studies import lund, recnn, transfer
+from helpers.training.recipes import recnn_config
 
-prof, ch, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
-TASKS = {"w_qcd": "W/QCD", "top_qcd": "top/QCD", "quark_gluon": "quark/gluon"}
-CLASSES = {"w_qcd": {1: "W", 0: "QCD"}, "top_qcd": {1: "top", 0: "QCD"},
-           "quark_gluon": {1: "quark", 0: "gluon"}}
+prof, settings, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
 
 # %% [markdown]
 # ## Jets and their clustering trees
@@ -92,24 +74,9 @@ CLASSES = {"w_qcd": {1: "W", 0: "QCD"}, "top_qcd": {1: "top", 0: "QCD"},
 
 # %%
 start = time.perf_counter()
-splits = {t: load_task(t, prof, seed=seed, data_dir=data_dir or None,
-                       data_source=data_source if t == "top_qcd" else "generated")
-          for t in TASKS}
-tasks = {t: prepare_task(t, s, ch["max_jets"]) for t, s in splits.items()}
-prep_time = time.perf_counter() - start
-
-
-def tree_summary(task) -> dict:
-    trees = task.trees["train"]
-    height = trees.height[trees.roots]
-    return {**{f"{s} jets": len(task.jets[s]) for s in SPLITS},
-            "nodes per jet": trees.n_nodes / trees.n_jets,
-            "median tree height": np.median(height), "max tree height": height.max()}
-
-
-summary = pd.DataFrame({TASKS[t]: tree_summary(task) for t, task in tasks.items()}).T
-print(f"loading + trees for all tasks: {prep_time:.0f} s")
-summary.style.format("{:.0f}").format({"nodes per jet": "{:.1f}"})
+splits, tasks = recnn.load_tasks(prof, seed, data_dir, data_source, settings["max_jets"])
+print(f"loading + trees for all tasks: {time.perf_counter() - start:.0f} s")
+recnn.tree_table(tasks).style.format("{:.0f}").format({"nodes per jet": "{:.1f}"})
 
 # %% [markdown]
 # **Level batching.** Evaluating a tree node by node in Python is slow: a jet has over a
@@ -120,18 +87,8 @@ summary.style.format("{:.0f}").format({"nodes per jet": "{:.1f}"})
 # each level of one mini-batch of 64 jets holds: a wide base and a long thin tail up to the
 # tallest tree.
 
-# %%
-heights = {CLASSES[t][k]: task.trees["train"].height[task.trees["train"].roots][
-    task.jets["train"].labels == k] for t, task in tasks.items() for k in (1, 0)}
-fig, axes = plt.subplots(1, 2, figsize=(15, 5.5))
-plotting.hist_classes(axes[0], heights, np.arange(0, 46), "height of the C/A tree (levels)")
-for t, task in tasks.items():
-    sizes = level_order(task.trees["train"], np.arange(64))["level_sizes"]
-    axes[1].step(np.arange(len(sizes)), sizes, where="mid", lw=2, label=TASKS[t])
-axes[1].set(yscale="log", xlabel="level (height above the leaves)",
-            ylabel="nodes in one mini-batch of 64 jets")
-axes[1].legend()
-fig.tight_layout()
+# %% tags=["hide-input"]
+fig = rplots.tree_shapes(recnn.root_heights(tasks), recnn.level_sizes(tasks, n_jets=64))
 
 # %% [markdown]
 # ## The network
@@ -153,12 +110,7 @@ fig.tight_layout()
 # %%
 cfg = recnn_config(prof, seed)
 print({k: cfg[k] for k in ("embed_dim", "hidden", "lr", "batch_size", "max_epochs", "patience")})
-models, preds, histories = {}, {}, {}
-for t, task in tasks.items():
-    for s in seeds:
-        models[t, s], histories[t, s] = train_recnn(task, prof, s, device)
-        preds[t, s] = {split: predict_tree(models[t, s], task.inputs(split))
-                       for split in ("train", "test")}
+models, preds, histories = recnn.train_all(tasks, prof, seeds, device)
 
 # %% [markdown]
 # How does it compare? The reference is a gradient-boosted decision tree on the jet mass,
@@ -169,42 +121,22 @@ for t, task in tasks.items():
 
 # %%
 CHENG_AUC = {"w_qcd": 0.957, "top_qcd": 0.926, "quark_gluon": 0.861}  # Cheng:2019, Table 2
-BDT = "mass+tau+multiplicity"
-obs = {t: {split: compute_observables(task.jets[split]) for split in ("train", "test")}
-       for t, task in tasks.items()}
-metrics = {t: aggregate([summarize(task.labels("test"), expit(preds[t, s]["test"]["logit"]))
-                         for s in seeds]) for t, task in tasks.items()}
-bdt_scores = {t: baseline_scores(train_baseline(obs[t]["train"], task.labels("train"), BDT, seed),
-                                 obs[t]["test"], BDT) for t, task in tasks.items()}
-bdt_auc = {t: summarize(task.labels("test"), bdt_scores[t])["auc"] for t, task in tasks.items()}
-auc_table = pd.DataFrame({
-    TASKS[t]: {"RecNN AUC": format_mean_std(*metrics[t]["auc"]),
-               "RecNN 1/eps_B at eps_S = 0.3": format_mean_std(*metrics[t]["rejection_0.3"], 1),
-               "RecNN 1/eps_B at eps_S = 0.5": format_mean_std(*metrics[t]["rejection_0.5"], 1),
-               "BDT (mass, tau, multiplicity) AUC": f"{bdt_auc[t]:.3f}",
-               "Cheng RecNN AUC": f"{CHENG_AUC[t]:.3f}",
-               "epochs run": " / ".join(str(histories[t, s].epochs_run) for s in seeds),
-               "training jets/s": f"{np.mean([histories[t, s].jets_per_s for s in seeds]):,.0f}"
-               + (" (cached)" if all(histories[t, s].from_cache for s in seeds) else "")}
-    for t in tasks})
-auc_table
+obs = recnn.task_observables(tasks)
+perf = recnn.tagging_performance(tasks, preds, obs, seeds, seed)
+recnn.auc_table(perf, CHENG_AUC, histories, seeds)
 
 # %% [markdown]
 # The ROC curves of one RecNN per task against the baseline, as background rejection
 # $1/\varepsilon_B$ versus signal efficiency $\varepsilon_S$:
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(20, 5.5))
 for ax, (t, task) in zip(axes, tasks.items()):
-    y = task.labels("test")
-    for name, score, color in ((f"RecNN (seed {seeds[0]})", preds[t, seeds[0]]["test"]["logit"],
-                                "black"), ("BDT on observables", bdt_scores[t], "tab:orange")):
-        eps_b, eps_s, _ = roc_curve(y, score)
-        ok = eps_b > 0
-        ax.plot(eps_s[ok], 1 / eps_b[ok], lw=2, color=color, label=name)
-    ax.set(yscale="log", xlabel=r"signal efficiency $\varepsilon_S$",
-           ylabel=r"background rejection $1/\varepsilon_B$", title=TASKS[t], xlim=(0, 1))
-    ax.legend()
+    y, recnn_label = task.labels("test"), f"RecNN (seed {seeds[0]})"
+    roc_curves(ax, {recnn_label: [(y, preds[t, seeds[0]]["test"]["logit"])],
+                    "BDT on observables": [(y, perf.bdt_scores[t])]}, TASKS[t].class_names,
+               min_eps_s=0.0, colors={recnn_label: "black", "BDT on observables": "tab:orange"})
+    ax.set_title(TASKS[t].title)
 fig.tight_layout()
 
 # %% [markdown]
@@ -233,48 +165,15 @@ fig.tight_layout()
 # (`helpers.xai.probing`); the numbers are means ± standard deviations over the training seeds.
 
 # %%
-PROBES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lambda^1_1$",
-          "mass_angularity": r"mass $\lambda^1_2$", "pTD": r"$p_T^D$", "tau1": r"$\tau_1$",
-          "tau2": r"$\tau_2$", "tau3": r"$\tau_3$", "tau21": r"$\tau_{21}$",
-          "tau32": r"$\tau_{32}$", "mass": r"jet mass $m_J$"}
 CHENG_R2 = {  # Cheng:2019, Table 1 (no jet-mass row: the paper's mass row is lambda^1_2)
     "w_qcd": [0.68, 0.74, 0.77, 0.30, 0.67, 0.67, 0.67, 0.39, 0.16],
     "top_qcd": [0.55, 0.82, 0.80, 0.36, 0.78, 0.62, 0.53, 0.35, 0.39],
     "quark_gluon": [0.75, 0.55, 0.55, 0.65, 0.54, 0.56, 0.61, 0.20, 0.09]}
-n_probe = ch["probe_jets"]
+r2 = recnn.embedding_probes(tasks, preds, obs, seeds, settings["probe_jets"])
+recnn.r2_table(r2, CHENG_R2)
 
-
-def probe(Z_train: np.ndarray, Z_test: np.ndarray, t: str) -> dict[str, float]:
-    """R^2 of every observable on task t's test jets, probes fitted on its first training jets."""
-    obs_train = {k: v[:n_probe] for k, v in obs[t]["train"].items()}
-    return probe_table(Z_train[:n_probe], obs_train, Z_test, obs[t]["test"], tuple(PROBES))
-
-
-probed = [(t, "embedding") for t in tasks] + [("top_qcd", layer) for layer in LAYERS[1:]]
-r2 = {(t, layer): aggregate([probe(preds[t, s]["train"][layer], preds[t, s]["test"][layer], t)
-                             for s in seeds]) for t, layer in probed}
-r2_table = pd.DataFrame({
-    (TASKS[t], col): {PROBES[o]: (format_mean_std(*r2[t, "embedding"][o], 2) if col == "ours"
-                                  else (f"{CHENG_R2[t][i]:.2f}" if i < 9 else ""))
-                      for i, o in enumerate(PROBES)}
-    for t in tasks for col in ("ours", "Cheng")})
-r2_table
-
-# %%
-fig, axes = plt.subplots(1, 3, figsize=(20, 7), sharey=True)
-ypos = np.arange(len(PROBES))
-for ax, t in zip(axes, tasks):
-    mean = np.array([r2[t, "embedding"][o][0] for o in PROBES])
-    std = np.array([r2[t, "embedding"][o][1] for o in PROBES])
-    ax.barh(ypos, mean, xerr=np.nan_to_num(std), color="tab:blue", alpha=0.8,
-            label="RecNN embedding (ours)")
-    ax.plot(CHENG_R2[t], ypos[:9], "D", color="black", label="Cheng (Delphes jets)")
-    ax.set(xlim=(min(0, mean.min() - 0.05), 1), xlabel=r"probe $R^2$ on test jets",
-           title=TASKS[t])
-axes[0].set_yticks(ypos, list(PROBES.values()))
-axes[0].invert_yaxis()
-fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2)
-fig.tight_layout(rect=(0, 0, 1, 0.93))
+# %% tags=["hide-input"]
+fig = rplots.probe_bars(r2, CHENG_R2)
 
 # %% [markdown]
 # **What the probes say.** Cheng found the width, the mass and $\tau_1$ most readable for the
@@ -301,29 +200,10 @@ fig.tight_layout(rect=(0, 0, 1, 0.93))
 # probed on the same jets.
 
 # %%
-top_train, top_test = tasks["top_qcd"].jets["train"], tasks["top_qcd"].jets["test"]
-X_probe, X_test = topodnn_features(top_train.subset(slice(0, n_probe))), topodnn_features(top_test)
-topo_r2 = {name: [] for name in ("hidden 102", "hidden 12", "hidden 6")}
-for s in seeds:
-    topo = train_topodnn(splits["top_qcd"]["train"], splits["top_qcd"]["val"], prof, s, device)[0]
-    for name, a_tr, a_te in zip(topo_r2, hidden_activations(topo, X_probe)[-3:],
-                                hidden_activations(topo, X_test)[-3:]):
-        topo_r2[name].append(probe(a_tr, a_te, "top_qcd"))
-layer_r2 = pd.DataFrame(
-    {**{f"RecNN {layer}": {o: r2["top_qcd", layer][o][0] for o in PROBES} for layer in LAYERS},
-     **{f"TopoDNN {name}": {o: v[0] for o, v in aggregate(runs).items()}
-        for name, runs in topo_r2.items()}})
-
-fig, ax = plt.subplots(figsize=(13, 7))
-im = ax.imshow(layer_r2.to_numpy().clip(0, 1), cmap="viridis", vmin=0, vmax=1, aspect="auto")
-for (i, j), v in np.ndenumerate(layer_r2.to_numpy()):
-    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=11,
-            color="white" if v < 0.6 else "black")
-ax.set_xticks(range(layer_r2.shape[1]), layer_r2.columns, rotation=30, ha="right")
-ax.set_yticks(range(len(PROBES)), list(PROBES.values()))
-ax.set_title("top/QCD: probe $R^2$ per layer (mean over seeds)", fontsize=15)
-plt.colorbar(im, ax=ax, label="probe $R^2$ (clipped to [0, 1])")
-fig.tight_layout()
+topo_r2 = recnn.topodnn_probes(splits["top_qcd"], tasks["top_qcd"], obs["top_qcd"], prof, seeds,
+                               device, settings["probe_jets"])
+layer_r2 = recnn.layer_probe_table(r2, topo_r2)
+fig = rplots.layer_probe_heatmap(layer_r2)
 
 # %% [markdown]
 # Readability falls towards the output in both networks, most steeply in the TopoDNN's narrow
@@ -348,52 +228,18 @@ PAIRS = {("w_qcd", "top_qcd"): (0.926, 0.891), ("quark_gluon", "top_qcd"): (0.92
          ("top_qcd", "w_qcd"): (0.957, 0.911), ("quark_gluon", "w_qcd"): (0.957, 0.822),
          ("w_qcd", "quark_gluon"): (0.861, 0.763),
          ("top_qcd", "quark_gluon"): (0.861, 0.759)}  # Cheng:2019, Table 2: (base, transfer)
-transfer_seeds = seeds[:ch["transfer_seeds"]]
-head_cfg = {**HEAD_DEFAULTS, "hidden": cfg["hidden"]}
-labels = {t: {split: task.labels(split) for split in SPLITS} for t, task in tasks.items()}
+transfer_seeds = seeds[:settings["transfer_seeds"]]
+transferred = transfer.transfer_study(models, tasks, PAIRS, transfer_seeds, cfg, device)
+base_auc = {t: perf.metrics[t]["auc"] for t in tasks}
+transfer.transfer_table(transferred, base_auc, PAIRS)
 
-
-def inputs_of(b: str, scaler) -> dict:
-    return {split: tasks[b].inputs(split, scaler) for split in SPLITS}
-
-
-def random_recnn(s: int) -> RecNN:
-    torch.manual_seed(s)
-    return RecNN(embed_dim=cfg["embed_dim"], hidden=cfg["hidden"]).to(device)
-
-
-transfer = {(a, b): [transfer_auc(models[a, s], inputs_of(b, tasks[a].scaler), labels[b],
-                                  {**head_cfg, "seed": s}, f"transfer-{a}-to-{b}-s{s}", device)
-                     for s in transfer_seeds] for a, b in PAIRS}
-random_floor = {b: [transfer_auc(random_recnn(s), inputs_of(b, tasks[b].scaler), labels[b],
-                                 {**head_cfg, "seed": s}, f"transfer-random-to-{b}-s{s}", device)
-                    for s in transfer_seeds] for b in tasks}
-
-transfer_table = pd.DataFrame({
-    f"{TASKS[a]} → {TASKS[b]}": {
-        "base AUC (ours)": format_mean_std(*metrics[b]["auc"]),
-        "transfer AUC (ours)": format_mean_std(*mean_std(transfer[a, b])),
-        "random frozen embedding": format_mean_std(*mean_std(random_floor[b])),
-        "retained (ours)": f"{retained(np.mean(transfer[a, b]), metrics[b]['auc'][0]):.0%}",
-        "base AUC (Cheng)": f"{paper[0]:.3f}", "transfer AUC (Cheng)": f"{paper[1]:.3f}",
-        "retained (Cheng)": f"{retained(paper[1], paper[0]):.0%}"}
-    for (a, b), paper in PAIRS.items()}).T
-transfer_table
+# %% tags=["hide-input"]
+fig = tplots.transfer_figure(transferred, base_auc, PAIRS, paper_name="Cheng")
 
 # %%
-fig, ax = plt.subplots(figsize=(15, 6.5))
-plot_transfer(ax, [f"{TASKS[a]} → {TASKS[b]}" for a, b in PAIRS],
-              base=[metrics[b]["auc"] for a, b in PAIRS],
-              transfer=[mean_std(transfer[a, b]) for a, b in PAIRS],
-              floor=[mean_std(random_floor[b]) for a, b in PAIRS], paper=list(PAIRS.values()),
-              paper_name="Cheng")
-fig.tight_layout()
-for b in tasks:
-    print(f"into {TASKS[b]}:")
-    for a in (a for a in tasks if (a, b) in PAIRS):
-        print(f"  from {TASKS[a]:12s} {retained(np.mean(transfer[a, b]), metrics[b]['auc'][0]):4.0%}"
-              f" retained; multiplicity R² of its embedding "
-              f"{r2[a, 'embedding']['multiplicity'][0]:.2f}")
+multiplicity_r2 = {t: r2[t, "embedding"]["multiplicity"][0] for t in tasks}
+shares = transfer.retained_shares(transferred, base_auc, multiplicity_r2, list(tasks))
+print("\n".join(transfer.retained_lines(shares)))
 
 # %% [markdown]
 # **What transfers.** As in Cheng's Table 2, embeddings transfer best between the two
@@ -440,26 +286,14 @@ for b in tasks:
 # one scale for all tasks; the third shows how many nodes per jet fall in each bin.
 
 # %%
-ROLES = {1: "signal", 0: "background"}
-lund_maps, node_sal, seed_agreement = {}, {}, {}
-for t, task in tasks.items():
-    test = task.inputs("test")
-    per_seed = [node_saliency(models[t, s], test) for s in seeds]
-    maps = [sal.class_lund_maps(task.trees["test"], x, task.jets["test"].labels, CLASSES[t],
-                                ch["min_bin_nodes"]) for x in per_seed]
-    node_sal[t], lund_maps[TASKS[t]] = per_seed[0], maps[0]
-    seed_agreement[TASKS[t]] = {role: np.mean(
-        [sal.map_correlation(maps[0][CLASSES[t][k]], m[CLASSES[t][k]]) for m in maps[1:]])
-        if len(maps) > 1 else np.nan for k, role in ROLES.items()}
-vmax_task = {task: lplots.percentile_vmax(list(m.values())) for task, m in lund_maps.items()}
-fig = lplots.plot_map_grid(lund_maps, vmax_task)
+saliency = lund.saliency_study(models, tasks, seeds, settings["min_bin_nodes"])
+fig = lplots.plot_map_grid(saliency.maps, lplots.task_vmax(saliency.maps))
 
-# %%
-fig = lplots.plot_map_grid(lund_maps, lplots.percentile_vmax(
-    [m for by_class in lund_maps.values() for m in by_class.values()]))
+# %% tags=["hide-input"]
+fig = lplots.plot_map_grid(saliency.maps, lplots.common_vmax(saliency.maps))
 
-# %%
-fig = lplots.plot_map_grid(lund_maps, kind="density")
+# %% tags=["hide-input"]
+fig = lplots.plot_map_grid(saliency.maps, kind="density")
 
 # %% [markdown]
 # **Depth matters.** The gradient reaches a node through every node between it and the root,
@@ -468,19 +302,9 @@ fig = lplots.plot_map_grid(lund_maps, kind="density")
 # and collinear ones deep down, so the left-to-right trend of the maps is partly a trend in
 # depth. The mean saliency of the inner nodes against their distance from the root:
 
-# %%
-fig, axes = plt.subplots(1, 3, figsize=(20, 5.5), sharey=True)
-for ax, (t, task) in zip(axes, tasks.items()):
-    profile_by_depth = sal.saliency_by_depth(task.trees["test"], node_sal[t],
-                                             task.jets["test"].labels, CLASSES[t],
-                                             min_count=ch["min_bin_nodes"])
-    for name, values in profile_by_depth.items():
-        ax.plot(profile_by_depth.index, values, "o-", ms=4, lw=2,
-                color=CLASS_COLORS[name], label=f"{name} jets")
-    ax.set(yscale="log", xlabel="depth of the node (0 = root)", title=TASKS[t])
-    ax.legend()
-axes[0].set_ylabel("mean saliency $s_i$")
-fig.tight_layout()
+# %% tags=["hide-input"]
+fig = rplots.depth_profiles(lund.depth_profiles(tasks, saliency.node_saliency,
+                                                settings["min_bin_nodes"]))
 
 # %% [markdown]
 # To see which splittings matter *beyond* their position in the tree, divide each node's
@@ -488,19 +312,16 @@ fig.tight_layout()
 # that ratio on the Lund plane: red bins hold splittings that the output depends on more
 # than on a typical node equally deep in the tree, blue bins less.
 
-# %%
-relative_maps = {TASKS[t]: sal.class_lund_maps(
-    task.trees["test"], sal.relative_to_depth(task.trees["test"], node_sal[t],
-                                              task.jets["test"].labels),
-    task.jets["test"].labels, CLASSES[t], ch["min_bin_nodes"]) for t, task in tasks.items()}
-fig = lplots.plot_map_grid(relative_maps, kind="relative")
+# %% tags=["hide-input"]
+fig = lplots.plot_map_grid(lund.relative_maps(tasks, saliency.node_saliency,
+                                              settings["min_bin_nodes"]), kind="relative")
 
 # %% [markdown]
 # The maps above are those of the first training seed. How stable are they? The correlation
 # of their bin means with the maps of the other seeds (1: the same pattern):
 
 # %%
-pd.DataFrame(seed_agreement).T.rename_axis("task").style.format("{:.2f}", na_rep="(one seed)")
+saliency.agreement.style.format("{:.2f}", na_rep="(one seed)")
 
 # %% [markdown]
 # And the mean saliency in a few physically distinct regions: hard splittings ($z > 0.1$)
@@ -509,11 +330,8 @@ pd.DataFrame(seed_agreement).T.rename_axis("task").style.format("{:.2f}", na_rep
 # nodes a jet has, and how deep in the tree they sit on average.
 
 # %%
-regions = pd.concat({f"{TASKS[t]} ({CLASSES[t][1]} / {CLASSES[t][0]})": sal.region_table(
-    task.trees["test"], node_sal[t], task.jets["test"].labels, ROLES) for t, task in tasks.items()},
-    names=["task"])
-region_table = regions.unstack("class").swaplevel(0, 1, axis=1)[["signal", "background"]]
-region_table.style.format("{:.2f}", na_rep="–")
+regions = lund.task_regions(tasks, saliency.node_saliency)
+lund.region_summary(regions).style.format("{:.2f}", na_rep="–")
 
 # %% [markdown]
 # **What the maps show**, side by side with Cheng's Fig. 1:
@@ -552,12 +370,8 @@ region_table.style.format("{:.2f}", na_rep="–")
 # embeddings and gradients). Training needs forward and backward passes.
 
 # %%
-speed_jets = np.arange(min(128, len(tasks["top_qcd"].jets["test"])))
-speed = pd.DataFrame({what: evaluation_speed(models["top_qcd", seeds[0]],
-                                             tasks["top_qcd"].inputs("test"), speed_jets,
-                                             cfg["batch_size"], backward)
-                      for what, backward in (("forward", False), ("forward + backward", True))}).T
-speed.columns = ["level-batched (jets/s)", "recursive (jets/s)", "speed-up"]
+speed = recnn.speed_table(models["top_qcd", seeds[0]], tasks["top_qcd"].inputs("test"),
+                          cfg["batch_size"])
 speed.style.format({"level-batched (jets/s)": "{:,.0f}", "recursive (jets/s)": "{:,.0f}",
                     "speed-up": "{:.0f}×"})
 
@@ -568,28 +382,8 @@ speed.style.format({"level-batched (jets/s)": "{:,.0f}", "recursive (jets/s)": "
 # above):
 
 # %%
-lines = ["Per-task AUC (RecNN, mean ± std over seeds; Cheng; BDT on observables):"]
-lines += [f"  {TASKS[t]:12s} {format_mean_std(*metrics[t]['auc'])}   Cheng {CHENG_AUC[t]:.3f}   "
-          f"BDT {bdt_auc[t]:.3f}" for t in tasks]
-lines.append("Best-probed observables of the embedding (ours | Cheng):")
-for t in tasks:
-    ours = sorted(PROBES, key=lambda o: -r2[t, "embedding"][o][0])[:3]
-    paper = [list(PROBES)[i] for i in np.argsort(CHENG_R2[t])[::-1][:3]]
-    lines.append(f"  {TASKS[t]:12s} {', '.join(ours)} | {', '.join(paper)}")
-lines.append("Transfer AUC, share of the base separation retained (ours | Cheng):")
-lines += [f"  {TASKS[a]} → {TASKS[b]}: {np.mean(transfer[a, b]):.3f}, "
-          f"{retained(np.mean(transfer[a, b]), metrics[b]['auc'][0]):.0%} | {p[1]:.3f}, "
-          f"{retained(p[1], p[0]):.0%}" for (a, b), p in PAIRS.items()]
-lines.append(f"Level batching vs recursion: {speed['speed-up'].iloc[0]:.0f}× (forward), "
-             f"{speed['speed-up'].iloc[1]:.0f}× (forward + backward)")
-lines.append("Region with the highest saliency relative to nodes at the same depth:")
-for task_label, by_task in regions.groupby(level="task", sort=False):
-    for role, table in by_task.droplevel("task").groupby(level="class", sort=False):
-        table = table.droplevel("class").drop("all inner nodes")
-        rel = table["relative to same depth"]
-        lines.append(f"  {task_label} {role}: {rel.idxmax()} ({rel.max():.2f}× the same-depth "
-                     f"mean; mean saliency {table.loc[rel.idxmax(), 'mean saliency']:.2f})")
-print("\n".join(lines))
+print("\n".join(recnn.summary_lines(perf, CHENG_AUC, r2, CHENG_R2, transferred, PAIRS, speed,
+                                    lund.most_salient_regions(regions))))
 
 # %% [markdown]
 # **In short.** A recursive network that reads the C/A history of a jet reaches, on each of
@@ -608,4 +402,3 @@ print("\n".join(lines))
 # from more jets and epochs: the `full` profile uses paper-scale samples on a GPU. The
 # level-batched implementation is what makes the recursive network affordable at all; the
 # last table measures by how much.
-

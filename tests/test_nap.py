@@ -6,25 +6,50 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from types import SimpleNamespace  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+import helpers.studies.nap as nap_study  # noqa: E402
+from helpers.config import get_profile  # noqa: E402
 from helpers.models import TopoDNN, count_parameters, predict_logits  # noqa: E402
 from helpers.plots.nap import (  # noqa: E402
     plot_activation_frequency,
     plot_layer_separability,
     plot_nap,
+    plot_sparsity_curve,
     plot_sparsity_vs_training,
     plot_width_scan,
 )
 from helpers.studies.nap import (  # noqa: E402
+    BASELINE,
+    SPARSITY_KEYS,
+    MeasuredModel,
+    Separability,
+    Trainer,
     active_widths,
+    aggregate_runs,
+    architecture_table,
+    architectures_to_train,
+    best_and_smallest,
+    layer_separability,
     measure,
+    paper_scan_points,
+    pruning_costs,
+    pruning_over_seeds,
     pruning_study,
+    pruning_table,
     random_keep,
+    scan_report,
+    sparsity_curve,
+    sparsity_curve_report,
+    sparsity_table,
+    train_architectures,
+    validation_naps,
     within_spread,
 )
 from helpers.xai.nap import (  # noqa: E402
@@ -269,4 +294,200 @@ def test_plot_sparsity_vs_training():
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.2, 0.4])
     assert ax.lines[1].get_xdata()[0] == 10000 and ax.lines[1].get_ydata()[0] == 0.7
+    plt.close(fig)
+
+
+# --- the chapter's studies: training per seed, tables and reports ----------------------------
+
+
+def fake_run(**metrics: float) -> MeasuredModel:
+    """A measured model with only metrics (no network, no NAP)."""
+    return MeasuredModel(None, None, dict(metrics))
+
+
+@pytest.fixture
+def fake_training(monkeypatch, toy):
+    """Replace the recipe by one that records its arguments and returns the toy network."""
+    model, X, y = toy
+    calls = []
+
+    def train_topodnn(train, val, profile, seed, device="auto", n_train=None, **overrides):
+        calls.append({"seed": seed, "device": device, "n_train": n_train, **overrides})
+        return model, None
+
+    monkeypatch.setattr(nap_study, "train_topodnn", train_topodnn)
+    trainer = Trainer(SimpleNamespace(labels=np.zeros(8)), SimpleNamespace(labels=np.zeros(2)),
+                      X, y, get_profile("ci", chapters={"topodnn": {"max_epochs": 10}}), "cpu")
+    return trainer, calls
+
+
+def test_sparsity_keys_and_baseline():
+    assert SPARSITY_KEYS == ("overall", "top", "QCD")
+    assert BASELINE == (300, 102, 12, 6)
+
+
+def test_aggregate_runs_is_mean_and_sample_std():
+    agg = aggregate_runs([fake_run(auc=0.8, parameters=10), fake_run(auc=0.9, parameters=10)])
+    assert agg["auc"] == pytest.approx((0.85, np.sqrt(0.005)))
+    assert agg["parameters"] == (10.0, 0.0)
+
+
+def test_trainer_passes_hidden_only_for_other_architectures(fake_training):
+    trainer, calls = fake_training
+    runs = trainer.train_and_measure([0, 1])
+    assert [c["seed"] for c in calls] == [0, 1]
+    assert calls[0] == {"seed": 0, "device": "cpu", "n_train": None}  # no hidden: chapter 1's model
+    assert runs[0].metrics["auc"] == pytest.approx(1.0)
+    assert runs[0].metrics["sparsity (overall)"] == pytest.approx(1 / 5)
+    trainer.train_and_measure([2], BASELINE, 4, max_epochs=7)
+    assert calls[-1] == {"seed": 2, "device": "cpu", "n_train": 4, "max_epochs": 7}
+    trainer.train_and_measure([3], (4, 2), lr=0.1)
+    assert calls[-1] == {"seed": 3, "device": "cpu", "n_train": None, "hidden": (4, 2), "lr": 0.1}
+
+
+def test_sparsity_curve_gives_every_size_the_same_steps(fake_training):
+    trainer, calls = fake_training
+    curve = sparsity_curve(trainer, [4, 2, 100, 4], seed=5)  # 8 training jets, 10 epochs
+    assert curve["n_train"].tolist() == [2, 4]  # sorted, unique, at most the 8 jets
+    # 10 epochs on 8 jets: 10 * 8 / 2 = 40 on 2 jets, 20 on 4
+    assert [(c["seed"], c["n_train"], c["max_epochs"]) for c in calls] == [(5, 2, 40), (5, 4, 20)]
+    assert "hidden" not in calls[0]
+    np.testing.assert_allclose(curve["sparsity (top)"], [0.6, 0.6])
+    assert sparsity_curve_report(curve).splitlines()[1] == (
+        "       4 training jets: AUC 1.0000, sparsity (overall) 0.200, sparsity (top) 0.600, "
+        "sparsity (QCD) 0.600")
+
+
+def test_sparsity_table_against_the_paper():
+    runs = [fake_run(**{"sparsity (overall)": 0.3, "sparsity (top)": 0.4, "sparsity (QCD)": 0.5}),
+            fake_run(**{"sparsity (overall)": 0.5, "sparsity (top)": 0.4, "sparsity (QCD)": 0.7})]
+    paper = {"sparsity (overall)": 0.705, "sparsity (top)": 0.757, "sparsity (QCD)": 0.857}
+    table = sparsity_table(runs, paper, "2 seeds")
+    assert table["sparsity"].tolist() == ["overall", "top jets", "QCD jets"]
+    # std of (0.3, 0.5) and of (0.5, 0.7): sqrt(0.02) = 0.141
+    assert table["this book (2 seeds)"].tolist() == ["0.400 ± 0.141", "0.400 ± 0.000",
+                                                     "0.600 ± 0.141"]
+    assert table["Khot et al."].tolist() == ["0.705", "0.757", "0.857"]
+
+
+def test_separability_report():
+    sep = Separability(np.array([0.8, 0.85, 0.84]), ["inputs", "layer 1", "layer 2"], 0.9, {})
+    assert sep.report().splitlines() == ["network output: AUC 0.9000",
+                                         "linear probe on layer 1: AUC 0.8500 (+0.0500 over inputs)",
+                                         "linear probe on layer 2: AUC 0.8400 (-0.0100 over layer 1)"]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # inf - inf in the std of 1/εB
+def test_layer_separability_of_the_toy(toy):
+    model, X, y = toy
+    run = measure(model, X, y)
+    sep = layer_separability([run, run], X, y, X, y, probe_jets=100)
+    # x1 separates the classes, and so do layer-1 node 0 and layer-2 node 0
+    np.testing.assert_allclose(sep.probe_auc, [1.0, 1.0, 1.0])
+    assert sep.labels == ["inputs", "layer 1", "layer 2"]
+    assert sep.network_auc == pytest.approx(1.0)
+    assert list(sep.layer_sparsity) == ["overall", "top", "QCD"]
+    np.testing.assert_allclose(sep.layer_sparsity["top"], [2 / 3, 1 / 2])
+    np.testing.assert_allclose(sep.layer_sparsity["QCD"], [1 / 3, 1])
+    np.testing.assert_allclose(sep.layer_sparsity["overall"], [0, 1 / 2])
+
+
+def test_validation_naps_and_pruning_over_seeds(toy):
+    model, X, y = toy
+    run = measure(model, X, y)
+    naps = validation_naps([run, run], X, y)
+    assert len(naps) == 2 and naps[0].sparsity() == pytest.approx(run.nap.sparsity())
+    pruned = pruning_over_seeds([run, run], naps, [0, 1], X, y, n_random=2)
+    assert list(pruned) == ["none", "dead nodes", "sparse nodes (RNA < 0.2)",
+                            "random nodes (same number)"]
+    assert pruned["none"]["parameters"] == (20.0, 0.0)  # (6 + 3) + (6 + 2) + (2 + 1)
+    assert pruned["dead nodes"]["parameters"] == (15.0, 0.0)  # the dead node takes 5 parameters
+    assert pruned["dead nodes"]["auc"] == pytest.approx((1.0, 0.0))
+    assert pruned["random nodes (same number)"]["parameters"] == (15.0, 0.0)
+
+
+def test_pruning_table_and_costs():
+    pruned = {"none": {"parameters": (100.0, 0.0), "auc": (0.9, 0.01)},
+              "dead nodes": {"parameters": (80.0, 2.0), "auc": (0.9, 0.01)},
+              "sparse": {"parameters": (50.4, np.nan), "auc": (0.85, np.nan)}}
+    table = pruning_table(pruned)
+    assert table.index.name == "nodes removed (no retraining)"
+    assert table["parameters left"].tolist() == ["100 ± 0", "80 ± 2", "50"]
+    assert table["test AUC"].tolist() == ["0.9000 ± 0.0100", "0.9000 ± 0.0100", "0.8500"]
+    assert pruning_costs(pruned) == pytest.approx({"none": 0.0, "dead nodes": 0.0, "sparse": 0.05})
+
+
+def test_architectures_to_train_keep_the_first_kind():
+    archs = architectures_to_train((4, 2), [[3, 2], [2]], (2,), [[4, 2], [5]], (3, 2))
+    assert archs == {(4, 2): "baseline", (3, 2): "retrained (Khot et al.)", (2,): "retrained",
+                     (5,): "width scan"}
+    assert list(archs) == [(4, 2), (3, 2), (2,), (5,)]
+    assert architectures_to_train((4,), [], [3], [], (9,)) == {(4,): "baseline", (3,): "NAP-guided"}
+
+
+def test_train_architectures_reuses_the_baseline(fake_training):
+    trainer, calls = fake_training
+    baseline = [fake_run(auc=0.5)]
+    runs = train_architectures(trainer, {BASELINE: "baseline", (3, 2): "width scan"}, [0, 1], baseline)
+    assert runs[BASELINE] == baseline
+    assert len(runs[(3, 2)]) == 2
+    assert [(c["seed"], c["hidden"]) for c in calls] == [(0, (3, 2)), (1, (3, 2))]
+
+
+def results_of(aucs: dict[tuple, list[float]], params: dict[tuple, int]) -> pd.DataFrame:
+    """:func:`architecture_table` of fake runs: the given AUCs per seed, sparsity 0.5."""
+    runs = {h: [fake_run(auc=a, parameters=params[h], **{"sparsity (overall)": 0.5}) for a in v]
+            for h, v in aucs.items()}
+    paper = {"baseline": {"hidden": (8, 4), "parameters": 1234, "auc": 0.97, "sparsity (overall)": 0.7}}
+    kinds = dict(zip(aucs, ["baseline", "width scan", "width scan"]))
+    return architecture_table(runs, kinds, paper, "2 seeds")
+
+
+def test_architecture_table_with_and_without_paper_values():
+    results = results_of({(8, 4): [0.80, 0.90], (4,): [0.88, 0.88]}, {(8, 4): 200, (4,): 50})
+    assert results["label"].tolist() == ["baseline", "width scan"]
+    assert results["hidden"].tolist() == ["(8, 4)", "(4,)"]
+    assert results["parameters"].tolist() == [200, 50]
+    np.testing.assert_allclose(results["auc"], [0.85, 0.88])
+    np.testing.assert_allclose(results["auc_std"], [np.sqrt(0.005), 0.0], atol=1e-12)
+    assert results["AUC (2 seeds)"].tolist() == ["0.8500 ± 0.0707", "0.8800 ± 0.0000"]
+    assert results["parameters (paper)"].tolist() == ["1,234", "—"]
+    assert results["AUC (paper)"].tolist() == ["0.9700", "—"]
+    assert results["sparsity (2 seeds)"].tolist() == ["0.500 ± 0.000"] * 2
+    assert results["sparsity (paper)"].tolist() == ["0.700", "—"]
+
+
+def test_best_and_smallest_and_scan_report():
+    # baseline 0.85 +- 0.0707; (4,) 0.88 +- 0 is the best; (2,) 0.80 +- 0.1 is within
+    # sqrt(0.1^2 + 0) = 0.1 of it and the smallest
+    results = results_of({(8, 4): [0.80, 0.90], (4,): [0.88, 0.88], (2,): [0.70, 0.90]},
+                         {(8, 4): 200, (4,): 50, (2,): 20})
+    best, smallest = best_and_smallest(results)
+    assert best["hidden"] == "(4,)" and smallest["hidden"] == "(2,)"
+    assert scan_report(results).splitlines() == [
+        "              (4,) (width scan):  25.0% of the parameters, AUC +0.0300 vs the baseline, "
+        "sparsity 0.500 (baseline 0.500)",
+        "              (2,) (width scan):  10.0% of the parameters, AUC -0.0500 vs the baseline, "
+        "sparsity 0.500 (baseline 0.500)",
+        "best AUC: (4,) (0.8800); smallest network within one seed spread of it: (2,), "
+        "20 parameters (10.0% of the baseline)"]
+
+
+def test_paper_scan_points():
+    paper = {"baseline": {"hidden": (3,), "parameters": 10, "auc": 0.9, "sparsity (overall)": 0.7,
+                          "sparsity (top)": 0.1}}
+    assert paper_scan_points(paper) == {"baseline": {"parameters": 10, "auc": 0.9, "sparsity": 0.7}}
+
+
+def test_plot_sparsity_curve_draws_the_table():
+    curve = pd.DataFrame({"n_train": [100, 1000], "sparsity (overall)": [0.2, 0.4],
+                          "sparsity (top)": [0.3, 0.5], "sparsity (QCD)": [0.1, 0.6]})
+    fig = plot_sparsity_curve(curve, {"sparsity (overall)": 0.7, "sparsity (top)": 0.75}, 10000)
+    lines = fig.axes[0].lines
+    # overall: curve and paper point; top: curve and paper point; QCD: curve only; legend proxy
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.2, 0.4])
+    assert lines[1].get_xdata()[0] == 10000 and lines[1].get_ydata()[0] == 0.7
+    np.testing.assert_allclose(lines[2].get_ydata(), [0.3, 0.5])
+    np.testing.assert_allclose(lines[4].get_ydata(), [0.1, 0.6])
+    assert len(lines) == 6
     plt.close(fig)

@@ -3,29 +3,63 @@ and the deliberately leaky preprocessing being caught by the leak guard."""
 
 from __future__ import annotations
 
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from scipy.special import expit
 
 from helpers.data.jets import JetSet
-from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters
-from helpers.preprocessing import PREPROCESSORS, PackedParticles, pfn_features
+from helpers.metrics import summarize
+from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
+from helpers.plots.latent import plot_topk_study
+from helpers.plots.pfn import plot_particle_inputs
+from helpers.preprocessing import PREPROCESSORS, PackedParticles, pfn_features, topodnn_features
 from helpers.preprocessing.guard import truth_leak_report
 from helpers.preprocessing.pfn import azimuthal_balance
 from helpers.studies.latent import (
+    TopKStudy,
     component_correlations,
     correlation_difference,
     correlation_matrices,
+    correlation_summary,
     latent_and_logits,
     latent_pca,
     latents_needed,
     particle_delta_auc,
     rank_latents,
     topk_auc,
+    topk_study,
 )
-from helpers.studies.leak import leaky_pfn_features, truth_axis_distance
+from helpers.studies.leak import (
+    LeakRetraining,
+    angle_vs_momentum,
+    balance_aucs,
+    describe_angles,
+    format_guard_reports,
+    guard_reports,
+    leak_verdict,
+    leaky_pfn_features,
+    particle_importance,
+    retrain_on_leaky,
+    truth_axis_distance,
+)
+from helpers.studies.pfn import (
+    bdt_probs,
+    chapter_summary,
+    comparison_table,
+    jets_per_class,
+    packed_vs_padded,
+    throughput_comparison,
+    topodnn_probs,
+    train_pfns,
+)
 from helpers.training import training_throughput
-from helpers.training.recipes import pfn_config, train_pfn
+from helpers.training.recipes import pfn_config, train_pfn, train_topodnn
 
 torch.set_num_threads(1)
 TOL = {"rtol": 1e-5, "atol": 1e-5}
@@ -288,3 +322,242 @@ def test_truth_axis_distance():
     d = truth_axis_distance(jets)
     np.testing.assert_allclose(d[:2], [0.05, 0.0], atol=1e-5)
     assert np.isnan(d[2:]).all()
+
+
+# ------------------------------------------------------------ chapter 4 studies: pfn
+CLASS_NAMES = {1: "top", 0: "QCD"}
+#: a PFN small enough to train in a test
+SMALL_PFN = {"phi_sizes": (8, 8, 4), "f_sizes": (4,), "max_epochs": 2, "batch_size": 20}
+
+
+def test_jets_per_class():
+    table = jets_per_class({"train": np.array([1, 0, 1, 1]), "test": np.array([0, 0])}, CLASS_NAMES)
+    assert table.to_dict() == {"train": {"top": 3, "QCD": 1}, "test": {"top": 0, "QCD": 2}}
+    assert list(table.index) == ["top", "QCD"] and table.index.name == "jets"
+
+
+def test_packed_vs_padded_check():
+    p = pfn_features(random_jets(n=12))
+    check = packed_vs_padded(p, seed=0, n_jets=5)
+    assert check.n_parameters == 82_357 and check.n_jets == 5
+    assert check.max_difference < 1e-5
+    torch.manual_seed(0)
+    with torch.no_grad():
+        expected = PFN().phi(torch.zeros(1, 3)).abs().sum().item()
+    assert check.phi_of_zero == expected > 0  # the untrained network of seed 0
+    assert packed_vs_padded(p, seed=1).phi_of_zero != expected
+    assert packed_vs_padded(p, seed=0, n_jets=500).n_jets == 12  # at most the jets there are
+
+
+def test_throughput_comparison_of_the_three_forms():
+    p = pfn_features(random_jets(n=40))
+    bench = throughput_comparison(p, np.arange(40) % 2, "cpu", n_jets=30, batch_size=10, slots=60)
+    assert (bench.n_jets, bench.batch_size, bench.threads) == (30, 10, torch.get_num_threads())
+    t = bench.table
+    assert list(t.index) == ["padded (60 slots)", "trimmed to longest jet in batch",
+                             "packed (segment sum)"]
+    assert (t["training jets / s"] > 0).all() and t["speed-up"].iloc[0] == 1.0
+    np.testing.assert_allclose(t["speed-up"], t["training jets / s"] / t["training jets / s"].iloc[0])
+
+
+def separable_jets(n: int = 60, seed: int = 4) -> tuple[JetSet, dict, dict]:
+    jets = random_jets(n=n, m=20, seed=seed)
+    jets.constituents[jets.labels == 1, 1:] *= 0.3
+    p = pfn_features(jets)
+    y = jets.labels.astype(int)
+    return jets, {s: p for s in ("train", "val", "test")}, {s: y for s in ("train", "val", "test")}
+
+
+def test_train_pfns_scores_each_seed_with_the_cached_models(monkeypatch, tmp_path):
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path))
+    _, particles, y = separable_jets()
+    runs = train_pfns(particles, y, "ci", [0, 1], "cpu", **SMALL_PFN)
+    assert list(runs.histories) == [0, 1] and len(runs.models) == len(runs.probs) == 2
+    assert not runs.histories[0].from_cache
+    again, history = train_pfn(particles["train"], y["train"], particles["val"], y["val"], "ci", 0,
+                               "cpu", **SMALL_PFN)
+    assert history.from_cache  # train_pfns trained exactly what train_pfn trains
+    np.testing.assert_allclose(runs.probs[0], expit(logits(again, particles["test"])), rtol=1e-5)
+    assert not np.allclose(runs.probs[0], runs.probs[1])
+
+
+def test_retrain_on_leaky_is_cached_apart_and_compared(monkeypatch, tmp_path):
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path))
+    jets, particles, y = separable_jets()
+    leaky = {s: leaky_pfn_features(jets) for s in ("train", "val", "test")}
+    honest_probs = np.linspace(0.1, 0.9, len(jets))
+    r = retrain_on_leaky(leaky, y, honest_probs, "ci", 0, "cpu", **SMALL_PFN)
+    assert list(tmp_path.rglob("pfn-leaky-s0*")) and not list(tmp_path.rglob("pfn-s0*"))
+    assert r.honest == summarize(y["test"], honest_probs)
+    assert r.leaked == summarize(y["test"], r.probs)
+    np.testing.assert_allclose(r.probs, expit(logits(r.model, leaky["test"])), rtol=1e-5)
+    assert r.gain == r.leaked["auc"] - r.honest["auc"]
+    assert list(r.table.index) == ["honest inputs", "leaky inputs"]
+    assert r.table.loc["leaky inputs", "auc"] == r.leaked["auc"]
+    assert retrain_on_leaky(leaky, y, honest_probs, "ci", 0, "cpu", **SMALL_PFN).history.from_cache
+
+
+def test_topodnn_probs_are_those_of_the_recipe(monkeypatch, tmp_path):
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path))
+    jets = random_jets(n=40, m=40)
+    splits = {"train": jets, "val": jets, "test": jets}
+    kw = {"hidden": (4,), "max_epochs": 1}
+    probs = topodnn_probs(splits, "ci", [0, 1], "cpu", **kw)
+    assert len(probs) == 2 and probs[0].shape == (40,)
+    model, history = train_topodnn(jets, jets, "ci", 1, "cpu", **kw)
+    assert history.from_cache
+    np.testing.assert_allclose(probs[1], predict_proba(model, topodnn_features(jets)), rtol=1e-6)
+
+
+def test_bdt_probs_separate_a_mass_peak():
+    rng = np.random.default_rng(0)
+    y = np.arange(300) % 2
+    names = ("mass", "tau1", "tau2", "tau3", "tau21", "tau32", "multiplicity")
+    obs = {n: rng.normal(size=300) for n in names}
+    obs["mass"] = 80.0 + 90.0 * y + rng.normal(0, 5, 300)  # 18 standard deviations apart
+    probs = bdt_probs({"train": obs, "test": obs}, y, seed=0)
+    assert list(probs) == ["mass+tau", "mass+tau+multiplicity"]
+    for p in probs.values():
+        assert summarize(y, p)["auc"] == 1.0 and p.shape == (300,)
+    assert list(bdt_probs({"train": obs, "test": obs}, y, 0, ("mass+tau",))) == ["mass+tau"]
+
+
+def test_comparison_table_by_hand():
+    # background 0.9, 0.2; signal 0.8, 0.6: AUC 2/4; 3 of 4 right at 0.5; eps_B(eps_S) = eps_S
+    # on (0, 0.5), so 1/eps_B = 1/0.3 and 1/0.5
+    y = np.array([0, 0, 1, 1])
+    run = np.array([0.9, 0.2, 0.8, 0.6])
+    table = comparison_table(y, {"M": [run, run], "C": [run]}, paper={"M": (0.98, 0.93, 700)})
+    assert table.loc["M"].tolist() == ["0.5000 ± 0.0000", "0.750 ± 0.000", "3 ± 0", "2 ± 0",
+                                       "0.9800", "0.9300", "700"]
+    assert table.loc["C"].tolist() == ["0.5000", "0.750", "3", "2", "", "", ""]
+    assert list(table.columns[:4]) == ["AUC", "accuracy", "1/εB (εS=0.3)", "1/εB (εS=0.5)"]
+
+
+def test_chapter_summary_by_hand():
+    y = np.array([0, 0, 1, 1])
+    run = np.array([0.9, 0.2, 0.8, 0.6])
+    results = comparison_table(y, {"PFN": [run, run], "TopoDNN": [run], "BDT: mass + τ": [run]})
+    topk = TopKStudy(np.array([1, 2, 4]), 0.9, {}, pd.Series(dtype=float), "ranked by ΔAUC", 2,
+                     0.002, 4, 3)
+    pc_corr = pd.DataFrame({"mass": [0.714, 0.382], "multiplicity": [0.996, 0.999]},
+                           index=pd.MultiIndex.from_tuples([("QCD", "PC1"), ("top", "PC1")]))
+    throughput = pd.DataFrame({"training jets / s": [100.0, 150.0, 4000.4]})
+    s = chapter_summary(results, topk, pc_corr, {"auc": 0.8}, {"auc": 0.9}, {"a": 0.5, "b": 1.0},
+                        throughput, "cpu", CLASS_NAMES, {"QCD": 0.9, "top": 0.6}, (0.9798, 0.997))
+    assert s["PFN AUC / accuracy / 1/εB(0.3)"] == "0.5000 ± 0.0000 / 0.750 ± 0.000 / 3 ± 0"
+    assert s["TopoDNN AUC / accuracy / 1/εB(0.3)"] == "0.5000 / 0.750 / 3"
+    assert s["BDT on mass + τ: AUC"] == "0.5000"
+    assert s["latents needed (AUC within 0.002)"] == "2 of 4, ranked by ΔAUC (3 alive)"
+    assert s["ρ(PC1, mass): QCD / top"] == "0.71 / 0.38 (paper 0.9 / 0.6)"
+    assert s["ρ(PC1, multiplicity): QCD / top"] == "1.00 / 1.00"
+    assert s["PFN AUC, honest / leaky inputs"] == "0.8000 / 0.9000 (paper 0.9798 / 0.997)"
+    assert s["AUC of |Σ z sin Δφ|, honest / leaky inputs"] == "0.5000 / 1.0000"
+    assert s["training throughput, packed vs padded"] == "4,000 vs 100 jets/s on cpu"
+
+
+# --------------------------------------------------------- chapter 4 studies: latent
+def test_topk_study_of_a_linear_head():
+    Z, y = latent_data()
+    model = LinearHead([1.0, 1.0, 0.0, 0.0])
+    ranking = rank_latents(model, Z, y)
+    study = topk_study(model, Z, y, ranking, seed=0, tolerance=0.002)
+    assert study.ks.tolist() == [1, 2, 3, 4]  # the default ks up to the latent dimension
+    assert (study.n_latents, study.n_alive, study.full_auc) == (4, 3, ranking.base_auc)
+    aucs = study.curves["ranked by ΔAUC"]
+    assert aucs[0] < ranking.base_auc - 0.002 and aucs[1] == pytest.approx(ranking.base_auc)
+    assert study.needed["ranked by ΔAUC"] == study.needed["ranked by MAD (both classes)"] == 2
+    assert (study.best_ranking, study.k_needed) == ("ranked by ΔAUC", 2)  # a tie: the first
+    random_order = np.random.default_rng(0).permutation(4)
+    np.testing.assert_array_equal(study.curves["random order"],
+                                  topk_auc(model, Z, y, random_order, study.ks))
+    assert study.needed.name == "latents needed (AUC within 0.002)"
+    assert topk_study(model, Z, y, ranking, 0, ks=(1, 2, 8)).ks.tolist() == [1, 2]
+
+
+def test_correlation_summary():
+    Z, y = latent_data()
+    Z[:, 2] = np.where(y == 1, Z[:, 0], -Z[:, 0])  # rho = +1 in class 1, -1 in class 0
+    s = correlation_summary(Z, y, np.array([0, 2]), CLASS_NAMES)
+    assert s.name == "top-2 latents"
+    np.testing.assert_allclose(s.to_numpy(), [2.0, 0.0, 1.0, 1.0], atol=1e-6)
+    assert list(s.index) == ["RMS difference, QCD vs top", "RMS difference, two halves of the QCD jets",
+                             "mean |ρ|, QCD jets", "mean |ρ|, top jets"]
+
+
+# ----------------------------------------------------------- chapter 4 studies: leak
+def test_balance_aucs():
+    y = np.array([0, 0, 1, 1])
+    out = balance_aucs({"a": np.array([0.0, -0.1, 0.2, -0.3]), "b": np.zeros(4)}, y)
+    assert out == {"a": 1.0, "b": 0.5}
+
+
+def test_leak_verdict_in_both_cases():
+    def retrained(leaked_auc: float) -> LeakRetraining:
+        return LeakRetraining(None, None, None, {"auc": 0.8}, {"auc": leaked_auc})
+
+    assert leak_verdict(retrained(0.85), 3, 1000, 0.999) == (
+        "seed 3, 1,000 training jets: the retrained PFN exploits the leak, its AUC rises by 0.0500")
+    assert leak_verdict(retrained(0.802), 3, 1000, 0.999) == (
+        "seed 3, 1,000 training jets: the retrained PFN does not exploit the leak at this "
+        "training-set size (AUC change +0.0020), although one number computed from its inputs "
+        "reaches AUC 0.9990")
+
+
+def test_particle_importance_is_particle_delta_auc_per_model():
+    jets = random_jets(n=40)
+    p = pfn_features(jets)
+    a, b = small_pfn(0), small_pfn(1)
+    out = particle_importance({"a": (a, p), "b": (b, leaky_pfn_features(jets))}, jets.labels, 2)
+    assert list(out) == ["a", "b"] and out["a"].shape == (2, 3)
+    np.testing.assert_array_equal(out["a"], particle_delta_auc(a, p, jets.labels, 2))
+    np.testing.assert_array_equal(out["b"],
+                                  particle_delta_auc(b, leaky_pfn_features(jets), jets.labels, 2))
+
+
+def test_angle_vs_momentum_and_its_sentences():
+    table = angle_vs_momentum({"a": np.array([[0.02, 0.001, 0.03], [0.0, -0.01, 0.005]]),
+                               "b": np.array([[0.004, 0.002, 0.001]])})
+    assert table.loc["a"].tolist() == [0.03, 0.02, True, True]
+    assert table.loc["b"].tolist() == [0.002, 0.004, False, False]
+    assert describe_angles(table, "a", "b").splitlines() == [
+        "a: largest ΔAUC of an angle 0.0300, of a momentum fraction 0.0200; an angle outranks "
+        "every momentum: yes; an angle above the paper's 1 % mark: yes",
+        "b: largest ΔAUC of an angle 0.0020, of a momentum fraction 0.0040; an angle outranks "
+        "every momentum: no; an angle above the paper's 1 % mark: no",
+        "ratio a / b of the largest angle ΔAUC: 15.0"]
+    assert angle_vs_momentum({"a": np.array([[0.0, 0.03, 0.0]])}, mark=0.05).loc["a"].tolist() == [
+        0.03, 0.0, True, False]
+
+
+def test_guard_reports_over_preprocessings():
+    jets = random_jets(n=30)
+    reports = guard_reports({"honest": pfn_features, "leaky": leaky_pfn_features}, jets, n_jets=10)
+    assert reports["honest"] == []
+    assert reports["leaky"] == truth_leak_report(leaky_pfn_features, jets.subset(np.arange(10)))
+    assert len(reports["leaky"]) == 2
+    text = format_guard_reports(reports).splitlines()
+    assert text == ["honest: no dependence on the truth found", "leaky: LEAK",
+                    "    " + reports["leaky"][0], "    " + reports["leaky"][1]]
+
+
+# ----------------------------------------------------------------- chapter 4 figures
+def test_particle_inputs_figure():
+    jets = random_jets(n=20)
+    fig, axes = plt.subplots(1, 4)
+    plot_particle_inputs(axes, pfn_features(jets), jets.labels.astype(int), CLASS_NAMES, slots=60)
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["top jets", "QCD jets"]
+    assert [t.get_text() for t in axes[3].texts] == ["60 slots"]
+    assert len(axes[3].patches) >= 2  # one step histogram per class
+    plt.close(fig)
+
+
+def test_topk_study_figure_marks_the_k_needed():
+    Z, y = latent_data()
+    model = LinearHead([1.0, 1.0, 0.0, 0.0])
+    study = topk_study(model, Z, y, rank_latents(model, Z, y), seed=0)
+    fig, ax = plt.subplots()
+    plot_topk_study(ax, study)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == [*study.curves, "all latents", "k = 2"]
+    plt.close(fig)

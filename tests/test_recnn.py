@@ -4,12 +4,14 @@ transfer."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from helpers.data.jets import JetSet
 from helpers.metrics import auc
 from helpers.models.recnn import (
+    LAYERS,
     RecNN,
     level_backward,
     predict_tree,
@@ -19,6 +21,7 @@ from helpers.models.recnn import (
 from helpers.physics.trees import build_trees
 from helpers.preprocessing.recnn import (
     NodeScaler,
+    TaskTrees,
     TreeInputs,
     cached_trees,
     level_order,
@@ -30,11 +33,38 @@ from helpers.preprocessing.recnn import (
 from helpers.studies.lund import (
     LUND_X_BINS,
     LUND_Y_BINS,
+    LundMap,
     lund_saliency,
+    most_salient_regions,
+    region_summary,
     relative_to_depth,
     saliency_by_depth,
+    saliency_study,
+    seed_agreement,
+    task_regions,
 )
-from helpers.studies.transfer import HEAD_DEFAULTS, frozen_embeddings, train_head
+from helpers.studies.recnn import (
+    best_probed,
+    embedding_probes,
+    layer_probe_table,
+    level_sizes,
+    probe_r2,
+    r2_table,
+    root_heights,
+    speed_table,
+    tree_summary,
+    tree_table,
+)
+from helpers.studies.transfer import (
+    HEAD_DEFAULTS,
+    TransferResult,
+    frozen_embeddings,
+    random_recnn,
+    retained_lines,
+    retained_shares,
+    train_head,
+    transfer_table,
+)
 from helpers.training import train_classifier
 from helpers.training.recipes import recnn_config
 from helpers.xai.saliency import node_saliency
@@ -337,3 +367,189 @@ def test_retained_separation_is_the_share_of_auc_above_chance():
     assert retained_separation(0.9, 0.9) == pytest.approx(1.0)
     assert retained_separation(0.5, 0.9) == pytest.approx(0.0)
     assert retained_separation(0.7, 0.9) == pytest.approx(0.5)
+
+
+# ------------------------------------------------------------- chapter 5's study functions
+def hand_task(name: str, jets_by_split: dict[str, tuple[list[np.ndarray], list[int]]],
+              slots: int = 40) -> TaskTrees:
+    """A :class:`TaskTrees` from hand-built jets and labels per split (no tree cache)."""
+    sets, trees = {}, {}
+    for split, (jets, labels) in jets_by_split.items():
+        c = padded(jets, slots)
+        sets[split] = JetSet(c, np.asarray(labels, np.int8), np.zeros((len(jets), 4), np.float32))
+        trees[split] = build_trees(c)
+    features = {s: node_features(t) for s, t in trees.items()}
+    return TaskTrees(name, sets, trees, features, NodeScaler.fit(features["train"]))
+
+
+@pytest.fixture(scope="module")
+def chain_task() -> TaskTrees:
+    """Training trees of heights 11, 2 and 4 (labels 1, 0, 1); one jet in val and test."""
+    train = ([chain_jet(12), chain_jet(3), chain_jet(5)], [1, 0, 1])
+    return hand_task("w_qcd", {"train": train, "val": ([chain_jet(4)], [0]),
+                               "test": ([chain_jet(6)], [1])})
+
+
+def test_tree_summary_heights_and_level_sizes_of_chain_jets(chain_task):
+    row = tree_summary(chain_task)
+    assert (row["train jets"], row["val jets"], row["test jets"]) == (3, 1, 1)
+    assert row["nodes per jet"] == pytest.approx((23 + 5 + 9) / 3)  # 2n - 1 nodes
+    assert (row["median tree height"], row["max tree height"]) == (4, 11)
+    assert tree_table({"w_qcd": chain_task}).index.tolist() == ["W/QCD"]
+    other = hand_task("top_qcd", {s: ([chain_jet(7)], [0]) for s in ("train", "val", "test")})
+    heights = root_heights({"w_qcd": chain_task, "top_qcd": other})
+    assert list(heights) == ["W", "QCD", "top"]
+    assert heights["W"].tolist() == [11, 4] and heights["QCD"].tolist() == [6]  # the later task's
+    assert heights["top"].size == 0
+    sizes = level_sizes({"w_qcd": chain_task}, n_jets=1)["W/QCD"]
+    assert sizes.tolist() == [12] + [1] * 11  # 12 leaves, then one merging per level
+
+
+def test_probe_r2_uses_only_the_first_n_probe_training_jets():
+    rng = np.random.default_rng(7)
+    w = np.array([1.0, -2.0, 0.5])
+    Z_train, Z_test = rng.normal(size=(100, 3)), rng.normal(size=(200, 3))
+    linear = Z_train @ w
+    linear[50:] = rng.normal(0, 10, 50)  # unrelated to Z beyond the first 50 jets
+    obs = {"train": {"a": linear, "b": rng.normal(size=100)},
+           "test": {"a": Z_test @ w, "b": rng.normal(size=200)}}
+    r2 = probe_r2(Z_train, Z_test, obs, 50, names=("a", "b"))
+    assert r2["a"] > 0.999 and r2["b"] < 0.1
+    assert probe_r2(Z_train, Z_test, obs, 100, names=("a",))["a"] < 0.9
+
+
+def test_embedding_probes_r2_table_and_best_probed():
+    rng = np.random.default_rng(8)
+    Z = {split: rng.normal(size=(80, 2)) for split in ("train", "test")}
+    obs = {split: {"a": Z[split][:, 0], "b": Z[split][:, 0] + 0.5 * rng.normal(size=80)}
+           for split in Z}
+    preds = {(t, 0): {split: {layer: Z[split] for layer in LAYERS} for split in Z}
+             for t in ("w_qcd", "top_qcd")}
+    r2 = embedding_probes({"w_qcd": None, "top_qcd": None}, preds, {"w_qcd": obs, "top_qcd": obs},
+                          [0], 80, names=("a", "b"))
+    assert list(r2) == [("w_qcd", "embedding"), ("top_qcd", "embedding"), ("top_qcd", "dense1"),
+                        ("top_qcd", "dense2")]
+    mean_a, std_a = r2["w_qcd", "embedding"]["a"]
+    assert mean_a > 0.999 and np.isnan(std_a)  # one seed: no spread
+    assert r2["w_qcd", "embedding"]["b"][0] < 0.9
+    table = r2_table(r2, {"w_qcd": [0.3], "top_qcd": [0.4, 0.6]}, labels={"a": "A", "b": "B"})
+    assert table.columns.tolist() == [("W/QCD", "ours"), ("W/QCD", "Cheng"), ("top/QCD", "ours"),
+                                      ("top/QCD", "Cheng")]
+    assert table.loc["A", ("W/QCD", "ours")] == "1.00"
+    assert table[("W/QCD", "Cheng")].tolist() == ["0.30", ""]
+    assert best_probed(r2["w_qcd", "embedding"], [0.3, 0.6], names=("a", "b"), top=2) == (
+        ["a", "b"], ["b", "a"])
+
+
+def test_layer_probe_table_puts_recnn_layers_before_topodnn_layers():
+    r2 = {("top_qcd", layer): {"a": (k / 10, 0.0), "b": (k / 5, 0.0)}
+          for k, layer in enumerate(LAYERS)}
+    table = layer_probe_table(r2, {"hidden 6": {"a": (0.7, 0.1), "b": (0.8, 0.1)}},
+                              names=("a", "b"))
+    assert table.columns.tolist() == [f"RecNN {layer}" for layer in LAYERS] + ["TopoDNN hidden 6"]
+    np.testing.assert_allclose(table.loc["b"], [0.0, 0.2, 0.4, 0.8])
+
+
+def test_auc_table_formats_the_seeds():
+    from types import SimpleNamespace
+
+    from helpers.studies.recnn import TaskPerformance, auc_table
+
+    perf = TaskPerformance({"w_qcd": {"auc": (0.91234, 0.0021), "rejection_0.3": (12.34, 1.0),
+                                      "rejection_0.5": (5.0, float("nan"))}}, {}, {"w_qcd": 0.95})
+    histories = {("w_qcd", s): SimpleNamespace(epochs_run=3 + s, jets_per_s=1000.0 * (s + 1),
+                                               from_cache=True) for s in (0, 1)}
+    col = auc_table(perf, {"w_qcd": 0.957}, histories, [0, 1])["W/QCD"]
+    assert col["RecNN AUC"] == "0.912 ± 0.002"
+    assert col["RecNN 1/eps_B at eps_S = 0.3"] == "12.3 ± 1.0"
+    assert col["RecNN 1/eps_B at eps_S = 0.5"] == "5.0"
+    assert col["epochs run"] == "3 / 4" and col["training jets/s"] == "1,500 (cached)"
+
+
+def test_random_recnn_is_the_seeded_initialisation():
+    torch.manual_seed(3)
+    expected = RecNN(embed_dim=8, hidden=6)
+    for seed, same in ((3, True), (4, False)):
+        model = random_recnn(seed, 8, 6)
+        assert all(torch.equal(p, q) for p, q in zip(model.parameters(), expected.parameters())) \
+            is same
+
+
+def test_transfer_table_and_retained_shares_by_target():
+    result = TransferResult(
+        {("quark_gluon", "top_qcd"): [0.6, 0.6], ("w_qcd", "top_qcd"): [0.7, 0.8],
+         ("top_qcd", "w_qcd"): [0.7]},
+        {"top_qcd": [0.55, 0.65], "w_qcd": [0.6]})
+    base = {"top_qcd": (1.0, 0.01), "w_qcd": (0.9, float("nan"))}
+    table = transfer_table(result, base, {("w_qcd", "top_qcd"): (0.926, 0.891)})
+    row = table.loc["W/QCD → top/QCD"]
+    assert row["transfer AUC (ours)"] == "0.750 ± 0.071" and row["retained (ours)"] == "50%"
+    assert row["random frozen embedding"] == "0.600 ± 0.071"
+    assert row["retained (Cheng)"] == "92%"  # 0.391 / 0.426
+    shares = retained_shares(result, base, {"w_qcd": 0.3, "top_qcd": 0.5, "quark_gluon": 0.9},
+                             ["w_qcd", "top_qcd", "quark_gluon"])
+    assert shares.index.tolist() == [("w_qcd", "top_qcd"), ("top_qcd", "w_qcd"),
+                                     ("top_qcd", "quark_gluon")]  # sources in task order
+    np.testing.assert_allclose(shares["retained"], [0.5, 0.5, 0.2])
+    assert retained_lines(shares) == [
+        "into W/QCD:",
+        "  from top/QCD       50% retained; multiplicity R² of its embedding 0.50",
+        "into top/QCD:",
+        "  from W/QCD         50% retained; multiplicity R² of its embedding 0.30",
+        "  from quark/gluon   20% retained; multiplicity R² of its embedding 0.90"]
+
+
+def _map(mean: np.ndarray) -> LundMap:
+    return LundMap(np.arange(mean.shape[0] + 1.0), np.arange(mean.shape[1] + 1.0), mean,
+                   np.ones_like(mean), 1)
+
+
+def test_seed_agreement_correlates_with_the_first_seed():
+    a = np.array([[1.0, 2.0], [3.0, np.nan]])
+    first = {"W": _map(a), "QCD": _map(a)}
+    flipped = {"W": _map(a), "QCD": _map(-a)}
+    agreement = seed_agreement([first, flipped], {1: "W", 0: "QCD"})
+    assert agreement["signal"] == pytest.approx(1.0)
+    assert agreement["background"] == pytest.approx(-1.0)
+    assert np.isnan(seed_agreement([first], {1: "W", 0: "QCD"})["signal"])
+
+
+def test_saliency_study_of_two_identical_seeds_agrees(model):
+    rng = np.random.default_rng(9)
+    jets = random_jets(rng, 24)
+    task = hand_task("top_qcd", {s: (jets, [k % 2 for k in range(24)])
+                                 for s in ("train", "val", "test")})
+    study = saliency_study({("top_qcd", 0): model, ("top_qcd", 1): model}, {"top_qcd": task},
+                           [0, 1])
+    assert list(study.maps) == ["top/QCD"] and list(study.maps["top/QCD"]) == ["top", "QCD"]
+    np.testing.assert_allclose(study.node_saliency["top_qcd"],
+                               node_saliency(model, task.inputs("test")))
+    assert study.agreement.index.tolist() == ["top/QCD"]
+    np.testing.assert_allclose(study.agreement.loc["top/QCD"], [1.0, 1.0])
+    regions = task_regions({"top_qcd": task}, study.node_saliency)
+    assert regions.index.names == ["task", "region", "class"]
+    assert regions.index.get_level_values("task")[0] == "top/QCD (top / QCD)"
+    wide = region_summary(regions)
+    assert wide.columns.get_level_values(0).unique().tolist() == ["signal", "background"]
+
+
+def test_most_salient_region_skips_all_inner_nodes():
+    index = pd.MultiIndex.from_tuples(
+        [("T", region, role) for region in ("soft", "hard", "all inner nodes")
+         for role in ("signal", "background")], names=["task", "region", "class"])
+    regions = pd.DataFrame({"mean saliency": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+                            "relative to same depth": [0.8, 1.5, 1.2, np.nan, 9.0, 9.0]},
+                           index=index)
+    best = most_salient_regions(regions)
+    assert best.index.tolist() == [("T", "signal"), ("T", "background")]
+    assert best["region"].tolist() == ["hard", "soft"]
+    assert best.loc[("T", "signal"), "mean saliency"] == 0.3
+    assert best.loc[("T", "background"), "relative to same depth"] == 1.5
+
+
+def test_speed_table_reports_the_ratio(inputs, model):
+    speed = speed_table(model, inputs, batch_size=4, n_jets=8)
+    assert speed.index.tolist() == ["forward", "forward + backward"]
+    assert speed.columns.tolist() == ["level-batched (jets/s)", "recursive (jets/s)", "speed-up"]
+    np.testing.assert_allclose(speed["speed-up"],
+                               speed["level-batched (jets/s)"] / speed["recursive (jets/s)"])

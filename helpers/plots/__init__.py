@@ -8,6 +8,7 @@ names it labels (``{1: signal, 0: background}``) instead of assuming a task.
 - :mod:`.performance` -- ROC curves, learning curves, training histories (chapters 1, 4, 5)
 - :mod:`.attribution` -- feature bars, rank-agreement heatmaps, correlations (chapters 1, 2)
 - :mod:`.nap`         -- NAP diagrams, activation frequencies, width scans (chapter 3)
+- :mod:`.pfn`         -- the particle inputs of the PFN (chapter 4)
 - :mod:`.latent`      -- PFN latent rankings, correlations, principal components (chapter 4)
 - :mod:`.leak`        -- the label-leak demonstration (chapter 4)
 - :mod:`.recnn`       -- clustering trees and linear probes of the RecNN (chapter 5)

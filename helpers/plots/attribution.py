@@ -16,8 +16,10 @@ from ..studies.attribution import (
     KIND_LABELS,
     feature_grid,
     kind_major_order,
+    kind_shares,
 )
 from ..xai.agreement import RANK_LABELS, rank_agreement
+from .jets import hist_classes
 from .style import CLASS_COLORS, KIND_COLORS, METHOD_COLORS, color
 
 
@@ -134,3 +136,50 @@ def gap_vs_correlation(ax: Axes, rho: np.ndarray, measured: np.ndarray, closed_f
     ax.set_xlabel(r"correlation $\rho(x_1, x_2)$")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=11)
+
+
+def kind_share_panels(importances: Mapping[str, Mapping[str, np.ndarray]]) -> Figure:
+    """One panel per class: :func:`kind_share_bars` of every method."""
+    fig, axes = plt.subplots(1, len(importances), figsize=(7.5 * len(importances), 5),
+                             sharey=True)
+    for ax, (c, imp) in zip(np.atleast_1d(axes), importances.items()):
+        kind_share_bars(ax, {m: kind_shares(v) for m, v in imp.items()})
+        ax.set_title(f"{c} jets", fontsize=14)
+    fig.tight_layout()
+    return fig
+
+
+def correlation_panels(corr: Mapping[str, np.ndarray]) -> Figure:
+    """One :func:`correlation_heatmap` per class (``{class: (90, 90)}``)."""
+    fig, axes = plt.subplots(1, len(corr), figsize=(8 * len(corr), 7))
+    for ax, (c, matrix) in zip(np.atleast_1d(axes), corr.items()):
+        correlation_heatmap(ax, matrix, title=f"{c} jets")
+    fig.tight_layout()
+    return fig
+
+
+def occlusion_limits(broken: np.ndarray, gap: np.ndarray, labels: np.ndarray,
+                     names: Mapping[int, str]) -> Figure:
+    """Left: share of jets made impossible by occluding each constituent's pT.  Right: the
+    completeness gap of the differential relevances per class."""
+    fig, axes = plt.subplots(1, 2, figsize=(16, 5.5))
+    axes[0].bar(np.arange(len(broken)), broken, color=KIND_COLORS["pT"])
+    axes[0].set(xlabel="constituent index $i$ (0 = hardest)", ylabel="share of test jets",
+                ylim=(0, 1.05))
+    axes[0].set_title(r"jets made impossible by $p_{T,i} \to \langle p_{T,i} \rangle$", fontsize=14)
+    hist_classes(axes[1], {c: gap[labels == label] for label, c in names.items()},
+                 np.linspace(np.percentile(gap, 1), np.percentile(gap, 99), 41),
+                 r"$\sum_k D_k - (f(\vec x) - f(\bar{\vec x}))$ (logit units)")
+    axes[1].set_title("completeness gap of the differential relevances", fontsize=14)
+    fig.tight_layout()
+    return fig
+
+
+def gap_scan_figure(rho: np.ndarray, measured: np.ndarray, closed_form: np.ndarray,
+                    ylabel: str, title: str) -> Figure:
+    """:func:`gap_vs_correlation` on a figure of its own."""
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    gap_vs_correlation(ax, rho, measured, closed_form, ylabel)
+    ax.set_title(title, fontsize=14)
+    fig.tight_layout()
+    return fig

@@ -1,9 +1,9 @@
-"""Figures of jets and their constituents (chapters 0, 1 and 4): class histograms, jet
-images and primary Lund-plane densities."""
+"""Figures of jets and their constituents (chapters 0, 1 and 4): class histograms, kinematics
+and substructure panels, jet images, primary Lund-plane densities, preprocessed inputs."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,6 +12,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from ..studies.attribution import feature_grid
+from ..studies.jets import LUND_BINS
 from .style import CLASS_COLORS, axis_label
 
 
@@ -49,23 +50,123 @@ def image(ax: Axes, img: np.ndarray, half_width: float, title: str, vmin: float 
     return im
 
 
-#: default binning of the primary Lund plane: ln(1/Delta) and ln(kt / GeV)
-LUND_BINS = (np.linspace(0, 6, 31), np.linspace(-4, 7, 34))
-
-
-def lund_density(ax: Axes, ln_inv_delta: np.ndarray, ln_kt: np.ndarray, n_jets: int, title: str,
-                 bins=LUND_BINS, vmax: float | None = None):
-    """Primary Lund-plane density: declusterings per jet per unit area of the plane."""
-    h, xe, ye = np.histogram2d(ln_inv_delta, ln_kt, bins=bins)
-    area = np.outer(np.diff(xe), np.diff(ye))
-    rho = h / (n_jets * area)
+def lund_map(ax: Axes, rho: np.ndarray, title: str, bins: tuple[np.ndarray, np.ndarray] = LUND_BINS,
+             vmax: float | None = None):
+    """A primary Lund-plane density (:func:`helpers.studies.jets.lund_density`)."""
+    xe, ye = bins
     im = ax.pcolormesh(xe, ye, rho.T, cmap="magma", vmin=0, vmax=vmax or rho.max(),
                        shading="flat")
     ax.set_xlabel(r"$\ln(1/\Delta)$")
     ax.set_ylabel(r"$\ln(k_t / \mathrm{GeV})$")
     ax.set_title(title, fontsize=14)
     plt.colorbar(im, ax=ax, label=r"$\rho$ = emissions / jet / unit area", fraction=0.046)
-    return rho
+    return im
+
+
+#: the substructure panels of :func:`observable_grid`: (observable, bins, label, unit)
+SUBSTRUCTURE_PANELS = (
+    ("mass", np.linspace(0, 300, 61), "jet mass $m_J$", "GeV"),
+    ("tau21", np.linspace(0, 1, 41), r"$\tau_{21}$", None),
+    ("tau32", np.linspace(0, 1, 41), r"$\tau_{32}$", None),
+    ("width", np.linspace(0, 0.5, 41), r"width $\lambda^1_1$", None),
+    ("multiplicity", np.arange(0, 161, 4), "constituent multiplicity", None),
+    ("pTD", np.linspace(0, 1, 41), r"$p_T^D$", None),
+)
+
+
+def kinematics_panels(kin: Mapping[str, Mapping[str, np.ndarray]]) -> Figure:
+    """Jet mass, pT, eta and constituent multiplicity per class
+    (:func:`helpers.studies.jets.kinematics_by_sample`)."""
+    fig, axes = plt.subplots(2, 2, figsize=(13, 10))
+    for ax, (key, bins, label, unit) in zip(axes.flat, (
+            ("mass", np.linspace(0, 300, 61), "jet mass $m_J$", "GeV"),
+            ("pt", np.linspace(540, 660, 49), "jet $p_T$", "GeV"),
+            ("eta", np.linspace(-2.2, 2.2, 45), r"jet $\eta$", None),
+            ("multiplicity", np.arange(0, 161, 4), "constituent multiplicity", None))):
+        hist_classes(ax, {n: k[key] for n, k in kin.items()}, bins, label, unit)
+    fig.tight_layout()
+    return fig
+
+
+def momentum_fraction_panels(frac: Mapping[str, np.ndarray], n_inputs: int = 30) -> Figure:
+    """The momentum fraction of the three hardest constituents, and the mean fraction per
+    constituent rank (a dashed line at the ``n_inputs`` constituents the TopoDNN sees)."""
+    fig, axes = plt.subplots(1, 4, figsize=(20, 5))
+    for i, ax in enumerate(axes[:3]):
+        hist_classes(ax, {n: f[:, i] for n, f in frac.items()}, np.linspace(0, 1, 41),
+                     f"$p_{{T,{i}}} / p_{{T,J}}$ (constituent {i})")
+    for n, f in frac.items():
+        axes[3].plot(np.arange(1, 61), f[:, :60].mean(axis=0), "o-", ms=3, color=CLASS_COLORS[n],
+                     label=n)
+    axes[3].set(xscale="log", yscale="log", xlabel="constituent rank (by $p_T$)",
+                ylabel=r"mean $p_{T,i}/p_{T,J}$")
+    axes[3].axvline(n_inputs, color="grey", ls="--", lw=1)
+    axes[3].legend()
+    fig.tight_layout()
+    return fig
+
+
+def average_images(images: Mapping[str, np.ndarray], half_width: float) -> Figure:
+    """Mean jet images per class on one colour scale."""
+    vmax = max(img.max() for img in images.values())
+    fig, axes = plt.subplots(1, len(images), figsize=(7 * len(images), 6))
+    for ax, (n, img) in zip(np.atleast_1d(axes), images.items()):
+        image(ax, img, half_width, f"{n} jets: mean $p_T$ fraction per pixel", vmax=vmax,
+              cbar_label=r"$p_T / p_{T,J}$")
+    fig.tight_layout()
+    return fig
+
+
+def mass_and_multiplicity(kin: Mapping[str, Mapping[str, np.ndarray]]) -> Figure:
+    """Jet mass and constituent multiplicity of several samples side by side."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    hist_classes(axes[0], {n: k["mass"] for n, k in kin.items()}, np.linspace(0, 300, 61),
+                 "jet mass $m_J$", "GeV")
+    hist_classes(axes[1], {n: k["multiplicity"] for n, k in kin.items()}, np.arange(0, 161, 4),
+                 "constituent multiplicity")
+    fig.tight_layout()
+    return fig
+
+
+def observable_grid(observables: Mapping[str, Mapping[str, np.ndarray]], group: Sequence[str],
+                    panels: Sequence[tuple] = SUBSTRUCTURE_PANELS) -> Figure:
+    """The :data:`SUBSTRUCTURE_PANELS` of the samples in ``group``, one panel each."""
+    fig, axes = plt.subplots(2, 3, figsize=(20, 10))
+    for ax, (key, bins, label, unit) in zip(axes.flat, panels):
+        hist_classes(ax, {n: observables[n][key] for n in group}, bins, label, unit)
+    fig.suptitle(" vs ".join(group) + " jets", fontsize=18)
+    fig.tight_layout()
+    return fig
+
+
+def lund_map_grid(densities: Mapping[str, np.ndarray],
+                  bins: tuple[np.ndarray, np.ndarray] = LUND_BINS) -> Figure:
+    """One primary Lund-plane density per sample (three columns when there are more than two)."""
+    shape, size = ((2, 3), (20, 11)) if len(densities) > 2 else ((1, 2), (14, 5.5))
+    fig, axes = plt.subplots(*shape, figsize=size)
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(densities):]:
+        ax.remove()
+    for ax, (n, rho) in zip(axes, densities.items()):
+        lund_map(ax, rho, f"{n} jets", bins)
+    fig.tight_layout()
+    return fig
+
+
+def lund_differences(densities: Mapping[str, np.ndarray], pairs: Sequence[tuple[str, str]],
+                     bins: tuple[np.ndarray, np.ndarray] = LUND_BINS) -> Figure:
+    """Differences ``a - b`` of Lund-plane densities, one panel per available pair."""
+    pairs = [p for p in pairs if p[0] in densities and p[1] in densities]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(7 * len(pairs), 5.5))
+    xe, ye = bins
+    for ax, (a, b) in zip(np.atleast_1d(axes), pairs):
+        diff = densities[a] - densities[b]
+        lim = np.abs(diff).max()
+        im = ax.pcolormesh(xe, ye, diff.T, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set(xlabel=r"$\ln(1/\Delta)$", ylabel=r"$\ln(k_t / \mathrm{GeV})$", title=f"{a} − {b}")
+        plt.colorbar(im, ax=ax, label=r"$\Delta\rho$", fraction=0.046)
+    fig.tight_layout()
+    return fig
 
 
 def constituent_image(X: np.ndarray, npix: int = 41, half_width: float = 1.0) -> np.ndarray:

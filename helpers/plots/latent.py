@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from ..studies.latent import LatentRanking
+from ..studies.latent import LatentRanking, TopKStudy
 from .jets import hist_classes
 from .style import CLASS_COLORS
 
@@ -47,6 +47,12 @@ def plot_topk(ax: Axes, ks: np.ndarray, curves: dict[str, np.ndarray], full_auc:
     ax.set(xscale="log", xlabel="latents kept $k$ (the others set to their mean)",
            ylabel="ROC AUC", ylim=(low - 0.02, 1.0))
     ax.legend(loc="best", fontsize=11)
+
+
+def plot_topk_study(ax: Axes, study: TopKStudy) -> None:
+    """:func:`plot_topk` of a :func:`helpers.studies.latent.topk_study`, the ``k`` needed by
+    its best ranking marked."""
+    plot_topk(ax, study.ks, study.curves, study.full_auc, study.k_needed)
 
 
 def plot_correlations(axes: Sequence[Axes], matrices: dict[str, np.ndarray], latents: np.ndarray) -> None:

@@ -44,6 +44,16 @@ def percentile_vmax(maps: list[LundMap], q: float = 98.0) -> float:
     return float(np.percentile(values, q)) if values.size else 1.0
 
 
+def task_vmax(maps: dict[str, dict[str, LundMap]], q: float = 98.0) -> dict[str, float]:
+    """One :func:`percentile_vmax` per task, over the maps of its classes."""
+    return {task: percentile_vmax(list(by_class.values()), q) for task, by_class in maps.items()}
+
+
+def common_vmax(maps: dict[str, dict[str, LundMap]], q: float = 98.0) -> float:
+    """One :func:`percentile_vmax` over the maps of every task and class."""
+    return percentile_vmax([m for by_class in maps.values() for m in by_class.values()], q)
+
+
 #: what :func:`plot_lund_map` can draw
 MAP_KINDS = ("saliency", "relative", "density")
 

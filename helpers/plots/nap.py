@@ -1,5 +1,6 @@
-"""Figures of the neural-activation-pattern chapter: NAP diagrams, activation frequencies,
-layer-wise separability and the width scan."""
+"""Figures of the neural-activation-pattern chapter (chapter 3): NAP diagrams, activation
+frequencies, layer-wise separability, sparsity against the training-set size and the width
+scan."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
 
+from ..studies.nap import SPARSITY_KEYS
 from ..xai.nap import NAP, SPARSE_RNA, max_over_classes, nap_diagram_data
 from .style import CLASS_COLORS
 
@@ -166,3 +168,13 @@ def plot_sparsity_vs_training(n_train: Sequence[int], sparsities: Mapping[str, S
     ax.legend(loc="lower right", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def plot_sparsity_curve(curve: pd.DataFrame, paper: Mapping[str, float], paper_n_train: int,
+                        keys: Sequence[str] = SPARSITY_KEYS) -> Figure:
+    """:func:`plot_sparsity_vs_training` of a :func:`helpers.studies.nap.sparsity_curve` table
+    (columns ``n_train`` and ``sparsity (<key>)``), with the published ``paper`` values
+    (``{"sparsity (<key>)": value}``) at ``paper_n_train`` training jets."""
+    return plot_sparsity_vs_training(
+        curve["n_train"].tolist(), {k: curve[f"sparsity ({k})"].tolist() for k in keys},
+        {k: paper[f"sparsity ({k})"] for k in keys if f"sparsity ({k})" in paper}, paper_n_train)

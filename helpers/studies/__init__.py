@@ -4,6 +4,7 @@ returns tables and arrays; the chapters show them, :mod:`helpers.plots` draws th
 | module | chapter | what |
 |---|---|---|
 | :mod:`.jets`           | 0 | generation rates, kinematic cross-checks, medians per sample |
+| :mod:`.performance`    | 1, 3, 4, 5 | metrics over seeds, tables next to published values, histories |
 | :mod:`.baselines`      | 1, 4, 5 | boosted decision trees on jet observables |
 | :mod:`.learning_curve` | 1, 3 | test AUC against the number of training jets |
 | :mod:`.attribution`    | 1, 2 | every attribution method per network, rankings, costs |

@@ -28,8 +28,12 @@ import pandas as pd
 from torch import nn
 
 from ..cache import array_fingerprint, atomic_path, cached_path, model_fingerprint
+from ..config import Profile
+from ..data.processes import TASKS
 from ..metrics import mean_std
+from ..models import predict_logits
 from ..preprocessing.topodnn import FEATURES_PER_CONSTITUENT
+from ..xai.agreement import rank_agreement, seed_agreement, top_features, top_k_overlap
 from ..xai.differential import differential_relevance, mad_relevance
 from ..xai.lrp import lrp, mean_behaviour_relevance
 from ..xai.occlusion import delta_auc
@@ -40,7 +44,7 @@ FEATURE_KINDS = FEATURES_PER_CONSTITUENT
 #: LaTeX labels of the kinds
 KIND_LABELS = {"pT": r"$p_T$", "eta": r"$\eta$", "phi": r"$\phi$"}
 #: class names of the top-tagging task, by label
-CLASS_NAMES = {1: "top", 0: "QCD"}
+CLASS_NAMES = TASKS["top_qcd"].class_names
 
 
 def feature_grid(values: np.ndarray) -> np.ndarray:
@@ -275,3 +279,169 @@ def strongest_partners(corr: Mapping[str, np.ndarray], names: Sequence[str],
             rows.append({c: float(np.asarray(m)[k, j]) for c, m in corr.items()})
             index.append((names[k], names[j]))
     return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["input", "partner"]))
+
+
+# ------------------------------------------------------------- the chapters' comparisons
+#: symbols of the rank measures in table columns
+MEASURE_SYMBOLS = {"spearman": "ρ", "kendall": "τ", "weighted": "weighted τ"}
+
+
+def shap_settings(profile: Profile, settings: Mapping, seed: int) -> dict:
+    """The book's KernelSHAP settings (:func:`explained_shap`) for a profile and chapter
+    settings: explained jets per class, background jets, coalitions, seed."""
+    return {"n_per_class": settings["shap_jets_per_class"], "n_background": profile.n_background,
+            "nsamples": settings["shap_nsamples"], "seed": seed}
+
+
+@dataclass
+class AttributionStudy:
+    """Every method's per-class importance vectors for every training seed's network."""
+
+    #: ``{method: [{class: (d,)} of one network, ...]}``
+    runs: dict[str, list[dict[str, np.ndarray]]]
+
+    @property
+    def stats(self) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """``{method: {class: (mean, std)}}`` over the networks."""
+        return {method: seed_summary(r) for method, r in self.runs.items()}
+
+    @property
+    def importances(self) -> dict[str, dict[str, np.ndarray]]:
+        """``{class: {method: seed-averaged importance (d,)}}``."""
+        stats = self.stats
+        classes = list(next(iter(stats.values())))
+        return {c: {m: stats[m][c][0] for m in stats} for c in classes}
+
+
+def attribution_study(models: Sequence[nn.Module], X: np.ndarray, y: np.ndarray,
+                      X_train: np.ndarray, methods: Sequence[str],
+                      shap: Mapping | None = None) -> AttributionStudy:
+    """:func:`method_summaries` of every network (one per training seed)."""
+    per_model = [method_summaries(m, X, y, X_train, methods, shap) for m in models]
+    return AttributionStudy({method: [p[method] for p in per_model] for method in methods})
+
+
+def agreement_table(study: AttributionStudy, references: Sequence[str] = ("ΔAUC",),
+                    methods: Sequence[str] | None = None,
+                    measures: Sequence[str] = ("spearman", "kendall", "weighted"),
+                    top_k: int = 10, top_k_reference: str | None = None,
+                    seed_measures: Sequence[str] = ("spearman", "weighted")) -> pd.DataFrame:
+    """Rank agreement of each method with each reference method, per class (rows
+    ``(class, method)``): every ``measure`` against every reference, the share of the
+    ``top_k`` inputs shared with ``top_k_reference`` (default: the last reference), and --
+    for scale -- the method's agreement with itself between training seeds."""
+    top_k_reference = top_k_reference or references[-1]
+    rows = {}
+    for c, imp in study.importances.items():
+        matrices = {measure: rank_agreement(imp, measure) for measure in measures}
+        overlap = top_k_overlap(imp, top_k)
+        for m in methods or imp:
+            row = {f"{MEASURE_SYMBOLS[measure]} vs {ref}": matrices[measure].loc[ref, m]
+                   for ref in references for measure in measures}
+            row[f"top-{top_k} shared with {top_k_reference}"] = overlap.loc[top_k_reference, m]
+            per_seed = [r[c] for r in study.runs[m]]
+            row.update({f"{MEASURE_SYMBOLS[measure]} seed vs seed": seed_agreement(per_seed, measure)
+                        for measure in seed_measures})
+            rows[(c, m)] = row
+    return pd.DataFrame(rows).T
+
+
+def top_feature_table(importances: Mapping[str, Mapping[str, np.ndarray]], names: Sequence[str],
+                      k: int = 5) -> pd.DataFrame:
+    """The ``k`` highest-ranked inputs of every method and class (rows ``(class, method)``)."""
+    table = pd.DataFrame({(c, m): top_features(v, names, k)
+                          for c, imp in importances.items() for m, v in imp.items()}).T
+    table.columns = [f"#{i + 1}" for i in range(k)]
+    return table
+
+
+def method_overview(importances: Mapping[str, Mapping[str, np.ndarray]], names: Sequence[str],
+                    references: Sequence[str], measures: Sequence[str] = ("weighted",),
+                    k: int = 3) -> pd.DataFrame:
+    """Per class and method: its ``k`` top inputs, the share of its importance on the momenta,
+    and its rank agreement (each measure) with each reference method."""
+    rows = {}
+    for c, imp in importances.items():
+        matrices = {measure: rank_agreement(imp, measure) for measure in measures}
+        for m, v in imp.items():
+            rows[(c, m)] = {f"top {k}": ", ".join(top_features(v, names, k)),
+                            "pT share": kind_shares(v)["pT"],
+                            **{f"{MEASURE_SYMBOLS[measure]} vs {ref}": matrices[measure].loc[m, ref]
+                               for ref in references for measure in measures}}
+    return pd.DataFrame(rows).T
+
+
+def mean_behaviour_shift(importances: Mapping[str, Mapping[str, np.ndarray]],
+                         references: Sequence[str], measure: str = "weighted",
+                         tolerance: float = 0.005) -> pd.DataFrame:
+    """Does subtracting the mean-behaviour relevance move LRP-ε towards each reference?  Rank
+    agreement of ``LRP-ε`` and of ``LRP-ε − MB`` with the reference, per class, and a verdict
+    (changes smaller than ``tolerance`` count as no move)."""
+    rows = {}
+    for c, imp in importances.items():
+        matrix = rank_agreement(imp, measure)
+        for ref in references:
+            before, after = matrix.loc["LRP-ε", ref], matrix.loc["LRP-ε − MB", ref]
+            verdict = ("does not move LRP relative to" if abs(after - before) < tolerance
+                       else "moves LRP towards" if after > before else "moves LRP away from")
+            rows[(c, ref)] = {"LRP-ε": before, "LRP-ε − MB": after,
+                              "subtracting the mean behaviour": f"{verdict} {ref}"}
+    return pd.DataFrame(rows).T.rename_axis(["class", f"{MEASURE_SYMBOLS[measure]} vs"])
+
+
+def share_profile(importance: np.ndarray) -> np.ndarray:
+    """``importance / sum |importance|``: the shape of an importance profile (sums to 1)."""
+    return importance / np.abs(importance).sum()
+
+
+def mean_behaviour_table(models: Sequence[nn.Module], seeds: Sequence[int], x_mean: np.ndarray,
+                         relevances: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Per training seed: the logit of the all-means input, the sum of its LRP-ε relevances
+    (``relevances``, one per model) and their shares in pT, eta and phi."""
+    rows = {}
+    for seed, model, mb in zip(seeds, models, relevances):
+        rows[f"seed {seed}"] = {"logit f(x̄)": predict_logits(model, x_mean[None])[0],
+                                "sum of its relevances": mb.sum(),
+                                **{f"share in {k}": v for k, v in kind_shares(mb).items()}}
+    return pd.DataFrame(rows).T
+
+
+def epsilon_table(model: nn.Module, X: np.ndarray, y: np.ndarray, logits: np.ndarray,
+                  epsilons: Sequence[float], names: Mapping[int, str] = CLASS_NAMES) -> pd.DataFrame:
+    """LRP-ε for several stabilisers: the mean conservation error ``|sum R - logit|`` and the
+    share of the relevance on the momenta per class."""
+    rows = {}
+    for eps in epsilons:
+        R = lrp(model, X, epsilon=eps)
+        shares = {c: kind_shares(v)["pT"] for c, v in class_summary(R, y, names=names).items()}
+        rows[f"{eps:g}"] = {"mean |Σ R − logit|": np.abs(R.sum(1) - logits).mean(),
+                            **{f"pT share, {c}": v for c, v in shares.items()}}
+    return pd.DataFrame(rows).T.rename_axis("ε")
+
+
+def clipping_check(relevance: np.ndarray, y: np.ndarray, names: Mapping[int, str] = CLASS_NAMES,
+                   quantile: float = 0.99) -> pd.DataFrame:
+    """How much a few jets dominate the MAD relevance, per class: Spearman agreement of the MAD
+    ranking with and without clipping each ``|D_k|`` at its ``quantile``, and the ratio of the
+    summed largest ``|D_k|`` to the summed mean."""
+    raw = mad_relevance(relevance, y)
+    clipped = mad_relevance(relevance, y, clip_quantile=quantile)
+    rows = {}
+    for label, c in names.items():
+        both = {"raw": raw[label], "clipped": clipped[label]}
+        rows[c] = {f"Spearman(MAD, MAD clipped at {quantile:.0%})":
+                   rank_agreement(both).loc["raw", "clipped"],
+                   "summed max|D| / summed mean|D|":
+                   np.abs(relevance[y == label]).max(0).sum() / raw[label].sum()}
+    return pd.DataFrame(rows).T
+
+
+def class_correlations(X: np.ndarray, y: np.ndarray,
+                       names: Mapping[int, str] = CLASS_NAMES) -> dict[str, np.ndarray]:
+    """:func:`feature_correlation` of the jets of each class."""
+    return {c: feature_correlation(X[y == label]) for label, c in names.items()}
+
+
+def completeness_gap(relevance: np.ndarray, logits: np.ndarray, logit_of_mean: float) -> np.ndarray:
+    """Per jet ``sum_k D_k - (f(x) - f(x_mean))``: zero for an additive network."""
+    return relevance.sum(axis=1) - (logits - logit_of_mean)

@@ -7,6 +7,8 @@ the book.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -39,3 +41,13 @@ def baseline_scores(clf: HistGradientBoostingClassifier, obs: dict,
                     features: str = "mass+tau") -> np.ndarray:
     """Signal probability of the baseline on precomputed observables."""
     return clf.predict_proba(observable_matrix(obs, BASELINE_FEATURES[features]))[:, 1]
+
+
+def baseline_probabilities(train_obs: dict, y_train: np.ndarray, test_obs: dict,
+                           feature_sets: Sequence[str], seeds: Sequence[int]
+                           ) -> dict[str, list[np.ndarray]]:
+    """``{"BDT: <features>": [test probabilities of one seed, ...]}`` of the baseline trained
+    once per seed on each observable set."""
+    return {f"BDT: {features}": [baseline_scores(train_baseline(train_obs, y_train, features, seed=s),
+                                                 test_obs, features) for s in seeds]
+            for features in feature_sets}

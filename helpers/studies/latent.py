@@ -7,8 +7,10 @@ here works on the latents ``Z`` ``(N, d)`` of a set of jets and on the head ``F`
 - :func:`rank_latents`: Delta-AUC occlusion (latent -> its mean) and MAD relevance per class,
   from one set of occluded head evaluations (:func:`helpers.xai.differential.occluded_outputs`);
 - :func:`topk_auc`, :func:`latents_needed`: AUC when only the ``k`` best-ranked latents are kept;
+  :func:`topk_study` runs them for three orderings (Delta-AUC, MAD, random);
 - :func:`correlation_matrices`, :func:`correlation_difference`: per-class correlations of the
-  leading latents and one number for how much they differ;
+  leading latents and one number for how much they differ; :func:`correlation_summary`
+  compares that number with two random halves of the background jets;
 - :func:`latent_pca`, :func:`component_correlations`: principal components up to a variance
   fraction and their correlation with jet observables per class;
 - :func:`particle_delta_auc`: Delta-AUC of the *inputs* of the leading particles (the
@@ -116,6 +118,50 @@ def latents_needed(ks: np.ndarray, aucs: np.ndarray, full_auc: float,
     return int(np.asarray(ks)[ok.argmax()] if ok.any() else ks[-1])
 
 
+#: numbers of kept latents of :func:`topk_study` (those up to the latent dimension)
+TOPK_KS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+@dataclass
+class TopKStudy:
+    """AUC with only the ``k`` leading latents kept, for several orderings of the latents."""
+
+    #: numbers of kept latents
+    ks: np.ndarray
+    #: AUC with every latent kept
+    full_auc: float
+    #: ``{ordering: (len(ks),) AUC}``
+    curves: dict[str, np.ndarray]
+    #: smallest ``k`` within ``tolerance`` of the full AUC, per ordering
+    needed: pd.Series
+    #: the non-random ordering that needs the fewest latents, and how many
+    best_ranking: str
+    k_needed: int
+    tolerance: float
+    #: latent dimension and latents that are not zero for every jet
+    n_latents: int
+    n_alive: int
+
+
+def topk_study(model: PFN, Z: np.ndarray, y: np.ndarray, ranking: LatentRanking, seed: int,
+               tolerance: float = 0.002, ks: tuple[int, ...] = TOPK_KS) -> TopKStudy:
+    """:func:`topk_auc` and :func:`latents_needed` for the latents ordered by Delta-AUC, by
+    the MAD summed over both classes, and at random (``np.random.default_rng(seed)``)."""
+    d = Z.shape[1]
+    ks_arr = np.array([k for k in ks if k <= d])
+    mad_order = np.argsort(-(ranking.mad[0] + ranking.mad[1]), kind="stable")
+    random_order = np.random.default_rng(seed).permutation(d)
+    curves = {"ranked by ΔAUC": topk_auc(model, Z, y, ranking.order(), ks_arr),
+              "ranked by MAD (both classes)": topk_auc(model, Z, y, mad_order, ks_arr),
+              "random order": topk_auc(model, Z, y, random_order, ks_arr)}
+    needed = pd.Series({name: latents_needed(ks_arr, aucs, ranking.base_auc, tolerance)
+                        for name, aucs in curves.items()},
+                       name=f"latents needed (AUC within {tolerance})")
+    best = needed.drop("random order").idxmin()
+    return TopKStudy(ks_arr, ranking.base_auc, curves, needed, best, int(needed[best]), tolerance, d,
+                     int((~ranking.dead).sum()))
+
+
 # -------------------------------------------------------------------------- correlations
 def correlation_matrices(Z: np.ndarray, y: np.ndarray,
                          latents: np.ndarray) -> dict[int, np.ndarray]:
@@ -133,6 +179,25 @@ def correlation_difference(a: np.ndarray, b: np.ndarray) -> float:
     (0: the same correlation structure; entries with a NaN are skipped)."""
     off = ~np.eye(len(a), dtype=bool)
     return float(np.sqrt(np.nanmean((a[off] - b[off]) ** 2)))
+
+
+def correlation_summary(Z: np.ndarray, y: np.ndarray, latents: np.ndarray,
+                        class_names: dict[int, str]) -> pd.Series:
+    """How different the per-class correlations of ``latents`` are: the RMS difference of
+    background and signal (:func:`correlation_difference`), the same for two halves of the
+    background jets (alternate jets: statistics only), and the mean ``|rho|`` per class."""
+    corr = correlation_matrices(Z, y, latents)
+    background = Z[y == 0]
+    halves = correlation_matrices(background, np.arange(len(background)) % 2, latents)
+    off = ~np.eye(len(latents), dtype=bool)
+    bkg, sig = class_names[0], class_names[1]
+    return pd.Series({
+        f"RMS difference, {bkg} vs {sig}": correlation_difference(corr[0], corr[1]),
+        f"RMS difference, two halves of the {bkg} jets":
+            correlation_difference(halves[0], halves[1]),
+        f"mean |ρ|, {bkg} jets": np.nanmean(np.abs(corr[0][off])),
+        f"mean |ρ|, {sig} jets": np.nanmean(np.abs(corr[1][off])),
+    }, name=f"top-{len(latents)} latents")
 
 
 # ----------------------------------------------------------------------------------- PCA

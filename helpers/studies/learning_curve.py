@@ -88,3 +88,21 @@ def gain_per_doubling(summary: pd.DataFrame, model: str) -> float:
     if len(g) < 2:
         return float("nan")
     return float(np.polyfit(np.log2(g["n_train"].to_numpy(float)), g["mean"].to_numpy(float), 1)[0])
+
+
+def learning_curves(train: JetSet, val: JetSet, test: JetSet, train_obs: dict, test_obs: dict,
+                    sizes: Sequence[int], profile: Profile | str, seeds: Sequence[int],
+                    device: str = "auto", features: str = "mass+tau") -> pd.DataFrame:
+    """The TopoDNN's :func:`topodnn_curve` and the baseline's :func:`baseline_curve` on the
+    same sizes and seeds, one table."""
+    return pd.concat([
+        topodnn_curve(train, val, test, sizes, profile, seeds, device),
+        baseline_curve(train_obs, train.labels, test_obs, test.labels, sizes, seeds, features),
+    ])
+
+
+def gain_table(summary: pd.DataFrame) -> pd.Series:
+    """:func:`gain_per_doubling` of every model of a :func:`curve_summary` table."""
+    return pd.Series({model: gain_per_doubling(summary, model)
+                      for model in summary["model"].unique()},
+                     name="AUC gain per doubling of the training set")

@@ -6,21 +6,32 @@ momenta of the two children, :attr:`helpers.physics.trees.JetTrees.lund`) and av
 bin and class (:class:`LundMap`); the depth in the tree, which sets much of a node's
 saliency, is divided out by :func:`relative_to_depth`; :func:`region_table` averages over
 physically distinct regions.  The figures are in :mod:`helpers.plots.lund`.
+
+The chapter's study: :func:`saliency_study` (maps per task of the first seed, their
+agreement with the other seeds), :func:`depth_profiles`, :func:`relative_maps`,
+:func:`task_regions` with :func:`region_summary` and :func:`most_salient_regions`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..data import TASKS
+from ..models.recnn import RecNN
 from ..physics.kinematics import mass
 from ..physics.trees import JetTrees
+from ..preprocessing.recnn import TaskTrees
+from ..xai.saliency import node_saliency
 
 #: default Lund-plane binning: ln 1/Delta (x) and ln kt/GeV (y)
 LUND_X_BINS = np.linspace(0.0, 7.0, 29)
 LUND_Y_BINS = np.linspace(-5.0, 6.0, 23)
+#: how the region tables name the two classes of a task
+ROLES = {1: "signal", 0: "background"}
 
 
 @dataclass
@@ -147,3 +158,89 @@ def saliency_by_depth(trees: JetTrees, saliency: np.ndarray, labels: np.ndarray,
         counts = np.bincount(trees.depth[keep], minlength=max_depth + 1)
         out[name] = sums / np.where(counts >= max(min_count, 1), counts, np.nan)
     return pd.DataFrame(out).rename_axis("depth")
+
+
+# ------------------------------------------------------------------- the chapter's study
+@dataclass
+class SaliencyStudy:
+    """Node saliencies and Lund maps of the first training seed, and the maps' seed agreement."""
+
+    #: task title -> class name -> :class:`LundMap` (first seed)
+    maps: dict[str, dict[str, LundMap]]
+    #: task -> node saliency of every test node (first seed)
+    node_saliency: dict[str, np.ndarray]
+    #: task title (rows) x role (columns): mean correlation with the other seeds' maps
+    agreement: pd.DataFrame
+
+
+def seed_agreement(maps: Sequence[Mapping[str, LundMap]], class_names: Mapping[int, str],
+                   roles: Mapping[int, str] = ROLES) -> dict[str, float]:
+    """Per role, the mean :func:`map_correlation` of the first seed's map of that class with
+    those of the other seeds (NaN with one seed)."""
+    return {role: np.mean([map_correlation(maps[0][class_names[k]], m[class_names[k]])
+                           for m in maps[1:]]) if len(maps) > 1 else np.nan
+            for k, role in roles.items()}
+
+
+def saliency_study(models: Mapping[tuple[str, int], RecNN], tasks: Mapping[str, TaskTrees],
+                   seeds: Sequence[int], min_count: int = 1) -> SaliencyStudy:
+    """Node saliency (:func:`~helpers.xai.saliency.node_saliency`) of every task's test jets
+    for every seed, their :func:`class_lund_maps` and :func:`seed_agreement`."""
+    maps, node_sal, agreement = {}, {}, {}
+    for t, task in tasks.items():
+        test, names = task.inputs("test"), TASKS[t].class_names
+        per_seed = [node_saliency(models[t, s], test) for s in seeds]
+        by_seed = [class_lund_maps(task.trees["test"], x, task.jets["test"].labels, names,
+                                   min_count) for x in per_seed]
+        node_sal[t], maps[TASKS[t].title] = per_seed[0], by_seed[0]
+        agreement[TASKS[t].title] = seed_agreement(by_seed, names)
+    return SaliencyStudy(maps, node_sal, pd.DataFrame(agreement).T.rename_axis("task"))
+
+
+def depth_profiles(tasks: Mapping[str, TaskTrees], node_sal: Mapping[str, np.ndarray],
+                   min_count: int = 1) -> dict[str, pd.DataFrame]:
+    """:func:`saliency_by_depth` of every task's test jets, per task title."""
+    return {TASKS[t].title: saliency_by_depth(task.trees["test"], node_sal[t],
+                                              task.jets["test"].labels, TASKS[t].class_names,
+                                              min_count=min_count)
+            for t, task in tasks.items()}
+
+
+def relative_maps(tasks: Mapping[str, TaskTrees], node_sal: Mapping[str, np.ndarray],
+                  min_count: int = 1) -> dict[str, dict[str, LundMap]]:
+    """Lund maps of the saliency relative to the nodes at the same depth
+    (:func:`relative_to_depth`), per task title and class."""
+    out = {}
+    for t, task in tasks.items():
+        trees, labels = task.trees["test"], task.jets["test"].labels
+        out[TASKS[t].title] = class_lund_maps(trees, relative_to_depth(trees, node_sal[t], labels),
+                                              labels, TASKS[t].class_names, min_count)
+    return out
+
+
+def task_regions(tasks: Mapping[str, TaskTrees], node_sal: Mapping[str, np.ndarray],
+                 roles: Mapping[int, str] = ROLES) -> pd.DataFrame:
+    """:func:`region_table` of every task, indexed ``(task, region, class)``; the task level
+    reads ``"W/QCD (W / QCD)"``, the classes by their ``roles``."""
+    return pd.concat({f"{TASKS[t].title} ({TASKS[t].class_names[1]} / "
+                      f"{TASKS[t].class_names[0]})": region_table(task.trees["test"], node_sal[t],
+                                                                  task.jets["test"].labels, roles)
+                      for t, task in tasks.items()}, names=["task"])
+
+
+def region_summary(regions: pd.DataFrame, roles: Mapping[int, str] = ROLES) -> pd.DataFrame:
+    """:func:`task_regions` with one row per task and region, the classes side by side."""
+    return regions.unstack("class").swaplevel(0, 1, axis=1)[list(roles.values())]
+
+
+def most_salient_regions(regions: pd.DataFrame, skip: str = "all inner nodes") -> pd.DataFrame:
+    """Per task and class of :func:`task_regions`: the region (not ``skip``) with the highest
+    saliency relative to nodes at the same depth, that ratio and its mean saliency."""
+    rows = {}
+    for task, by_task in regions.groupby(level="task", sort=False):
+        for role, table in by_task.droplevel("task").groupby(level="class", sort=False):
+            table = table.droplevel("class").drop(skip)
+            rel = table["relative to same depth"]
+            rows[task, role] = {"region": rel.idxmax(), "relative to same depth": rel.max(),
+                                "mean saliency": table.loc[rel.idxmax(), "mean saliency"]}
+    return pd.DataFrame(rows).T.rename_axis(["task", "class"])

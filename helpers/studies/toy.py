@@ -193,3 +193,17 @@ def completeness_gap_scan(toy: BilinearToy, rhos: Sequence[float], n: int = 2000
         measured.append(np.mean(D.sum(axis=1) - (t.f(X) - t.f(np.asarray([t.m], dtype=float)))))
         closed.append(t.mean_gap())
     return np.array(measured), np.array(closed)
+
+
+def shapley_errors(toy: BilinearToy, n: int = 2000, n_background: int = 100, n_explain: int = 10,
+                   nsamples: int = 10, seed: int = 0) -> dict[str, float]:
+    """Largest deviation from the closed-form Shapley values of exact enumeration and of
+    KernelSHAP (``nsamples`` coalitions) on the bilinear toy: ``n`` samples, the first
+    ``n_background`` as background, the next ``n_explain`` explained."""
+    X = toy.sample(n, seed=seed)
+    background, X_explain = X[:n_background], X[n_background:n_background + n_explain]
+    closed = toy.shapley(X_explain, background)
+    exact = exact_shapley(toy.f, X_explain, background)
+    kernel = kernel_shap(toy.f, X_explain, background, nsamples=nsamples, seed=seed)
+    return {"exact Shapley": float(np.abs(exact - closed).max()),
+            "KernelSHAP": float(np.abs(kernel - closed).max())}

@@ -1,0 +1,273 @@
+"""Recursive networks on clustering trees, three tasks (chapter 5; Louppe et al.,
+arXiv:1702.00748; Cheng, arXiv:1911.01872).
+
+Loading and preparing the three tasks (W/QCD, top/QCD, quark/gluon) and a summary of their
+C/A trees; one RecNN per task and training seed with its predictions; the test metrics next
+to a BDT on observables and Cheng's values; linear probes of the jet embedding, of the head
+layers and of chapter 1's TopoDNN hidden layers; the level-batching speed; and the closing
+summary lines.  The transfer study is in :mod:`.transfer`, the Lund-plane saliency in
+:mod:`.lund`, the figures in :mod:`helpers.plots.recnn`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from ..config import Profile
+from ..data import SPLITS, TASKS, JetSet, load_task
+from ..metrics import aggregate, format_mean_std, summarize
+from ..models.recnn import LAYERS, RecNN, evaluation_speed, predict_tree
+from ..physics.observables import compute_observables
+from ..preprocessing import topodnn_features
+from ..preprocessing.recnn import TaskTrees, TreeInputs, level_order, prepare_task
+from ..training.loop import TrainHistory
+from ..training.recipes import train_recnn, train_topodnn
+from ..xai.nap import hidden_activations
+from ..xai.probing import probe_table
+from .baselines import baseline_scores, train_baseline
+from .performance import seed_metrics
+from .transfer import TransferResult, retained_separation
+
+#: the chapter's tasks, in the order of its tables and figures
+RECNN_TASKS = ("w_qcd", "top_qcd", "quark_gluon")
+#: observables of the BDT baseline (:mod:`.baselines`)
+BDT_FEATURES = "mass+tau+multiplicity"
+#: the probed observables (Cheng's Table 1, plus the jet mass) and how the book writes them
+PROBES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lambda^1_1$",
+          "mass_angularity": r"mass $\lambda^1_2$", "pTD": r"$p_T^D$", "tau1": r"$\tau_1$",
+          "tau2": r"$\tau_2$", "tau3": r"$\tau_3$", "tau21": r"$\tau_{21}$",
+          "tau32": r"$\tau_{32}$", "mass": r"jet mass $m_J$"}
+#: the three last hidden layers of the TopoDNN, probed on top/QCD
+TOPODNN_LAYERS = ("hidden 102", "hidden 12", "hidden 6")
+
+# the types of the chapter's per-(task, seed) results
+Observables = dict[str, dict[str, dict[str, np.ndarray]]]  # task -> split -> name -> values
+Predictions = dict[tuple[str, int], dict[str, dict[str, np.ndarray]]]  # -> split -> layer
+ProbeR2 = dict[tuple[str, str], dict[str, tuple[float, float]]]  # (task, layer) -> obs -> R²
+
+
+# ------------------------------------------------------------------------- tasks and trees
+def load_tasks(profile: Profile | str, seed: int, data_dir: str | Path | None, data_source: str,
+               max_jets: dict[str, int | None] | None, names: Sequence[str] = RECNN_TASKS
+               ) -> tuple[dict[str, dict[str, JetSet]], dict[str, TaskTrees]]:
+    """Splits of every task (top/QCD from ``data_source``, the others always generated) and
+    their trees and node features (:func:`~helpers.preprocessing.recnn.prepare_task`, the
+    first ``max_jets[split]`` jets of each split)."""
+    splits = {t: load_task(t, profile, seed=seed, data_dir=data_dir or None,
+                           data_source=data_source if t == "top_qcd" else "generated")
+              for t in names}
+    tasks = {t: prepare_task(t, s, max_jets) for t, s in splits.items()}
+    return splits, tasks
+
+
+def tree_summary(task: TaskTrees) -> dict[str, float]:
+    """Jets per split, nodes per training jet, median and largest training-tree height."""
+    trees = task.trees["train"]
+    height = trees.height[trees.roots]
+    return {**{f"{s} jets": len(task.jets[s]) for s in SPLITS},
+            "nodes per jet": trees.n_nodes / trees.n_jets,
+            "median tree height": np.median(height), "max tree height": height.max()}
+
+
+def tree_table(tasks: Mapping[str, TaskTrees]) -> pd.DataFrame:
+    """:func:`tree_summary` of every task, one row per task title."""
+    return pd.DataFrame({TASKS[t].title: tree_summary(task) for t, task in tasks.items()}).T
+
+
+def root_heights(tasks: Mapping[str, TaskTrees]) -> dict[str, np.ndarray]:
+    """Height of every training tree, per class name (signal before background of each
+    task; a class two tasks share, QCD, holds the jets of the later task)."""
+    return {TASKS[t].class_names[k]: task.trees["train"].height[task.trees["train"].roots][
+        task.jets["train"].labels == k] for t, task in tasks.items() for k in (1, 0)}
+
+
+def level_sizes(tasks: Mapping[str, TaskTrees], n_jets: int = 64) -> dict[str, np.ndarray]:
+    """Nodes per level (height above the leaves) of a mini-batch of the first ``n_jets``
+    training jets, per task title."""
+    return {TASKS[t].title: level_order(task.trees["train"], np.arange(n_jets))["level_sizes"]
+            for t, task in tasks.items()}
+
+
+# ------------------------------------------------------------------------------- training
+def train_all(tasks: Mapping[str, TaskTrees], profile: Profile | str, seeds: Sequence[int],
+              device: str) -> tuple[dict[tuple[str, int], RecNN], Predictions,
+                                    dict[tuple[str, int], TrainHistory]]:
+    """Train (or load) the RecNN of every task and seed; ``(models, predictions,
+    histories)`` keyed by ``(task, seed)``, the predictions (logits and :data:`LAYERS`) of
+    the training and test jets."""
+    models, preds, histories = {}, {}, {}
+    for t, task in tasks.items():
+        for s in seeds:
+            models[t, s], histories[t, s] = train_recnn(task, profile, s, device)
+            preds[t, s] = {split: predict_tree(models[t, s], task.inputs(split))
+                           for split in ("train", "test")}
+    return models, preds, histories
+
+
+def task_observables(tasks: Mapping[str, TaskTrees]) -> Observables:
+    """:func:`~helpers.physics.observables.compute_observables` of the training and test
+    jets of every task."""
+    return {t: {split: compute_observables(task.jets[split]) for split in ("train", "test")}
+            for t, task in tasks.items()}
+
+
+@dataclass
+class TaskPerformance:
+    """Test metrics of the RecNN (mean, std over seeds) and of the BDT baseline, per task."""
+
+    #: task -> metric of :func:`helpers.metrics.summarize` -> (mean, std)
+    metrics: dict[str, dict[str, tuple[float, float]]]
+    #: task -> BDT scores of the test jets
+    bdt_scores: dict[str, np.ndarray]
+    #: task -> BDT test AUC
+    bdt_auc: dict[str, float]
+
+
+def tagging_performance(tasks: Mapping[str, TaskTrees], preds: Predictions, obs: Observables,
+                        seeds: Sequence[int], seed: int) -> TaskPerformance:
+    """RecNN test metrics over ``seeds`` and the :data:`BDT_FEATURES` baseline (trained with
+    ``seed``) of every task."""
+    metrics = {t: seed_metrics(task.labels("test"),
+                               {"RecNN": [expit(preds[t, s]["test"]["logit"]) for s in seeds]})
+               ["RecNN"] for t, task in tasks.items()}
+    bdt_scores = {t: baseline_scores(train_baseline(obs[t]["train"], task.labels("train"),
+                                                    BDT_FEATURES, seed), obs[t]["test"],
+                                     BDT_FEATURES) for t, task in tasks.items()}
+    bdt_auc = {t: summarize(task.labels("test"), bdt_scores[t])["auc"] for t, task in tasks.items()}
+    return TaskPerformance(metrics, bdt_scores, bdt_auc)
+
+
+def auc_table(perf: TaskPerformance, cheng_auc: Mapping[str, float],
+              histories: Mapping[tuple[str, int], TrainHistory], seeds: Sequence[int]
+              ) -> pd.DataFrame:
+    """One column per task: RecNN AUC and rejections (mean ± std), the BDT's AUC, Cheng's
+    AUC, the epochs run per seed and the training throughput."""
+    return pd.DataFrame({
+        TASKS[t].title: {
+            "RecNN AUC": format_mean_std(*m["auc"]),
+            "RecNN 1/eps_B at eps_S = 0.3": format_mean_std(*m["rejection_0.3"], 1),
+            "RecNN 1/eps_B at eps_S = 0.5": format_mean_std(*m["rejection_0.5"], 1),
+            "BDT (mass, tau, multiplicity) AUC": f"{perf.bdt_auc[t]:.3f}",
+            "Cheng RecNN AUC": f"{cheng_auc[t]:.3f}",
+            "epochs run": " / ".join(str(histories[t, s].epochs_run) for s in seeds),
+            "training jets/s": f"{np.mean([histories[t, s].jets_per_s for s in seeds]):,.0f}"
+            + (" (cached)" if all(histories[t, s].from_cache for s in seeds) else "")}
+        for t, m in perf.metrics.items()})
+
+
+# --------------------------------------------------------------------------- linear probes
+def probe_r2(Z_train: np.ndarray, Z_test: np.ndarray, obs: Mapping[str, Mapping], n_probe: int,
+             names: Sequence[str] = tuple(PROBES)) -> dict[str, float]:
+    """Test R² of a linear probe for each observable in ``names``, fitted on the first
+    ``n_probe`` training jets; ``obs`` maps ``train``/``test`` to the observables."""
+    obs_train = {k: v[:n_probe] for k, v in obs["train"].items()}
+    return probe_table(Z_train[:n_probe], obs_train, Z_test, obs["test"], tuple(names))
+
+
+def embedding_probes(tasks: Mapping[str, TaskTrees], preds: Predictions, obs: Observables,
+                     seeds: Sequence[int], n_probe: int, layer_task: str = "top_qcd",
+                     names: Sequence[str] = tuple(PROBES)) -> ProbeR2:
+    """Probe R² (mean, std over seeds) of the embedding of every task, and of the head layers
+    (:data:`~helpers.models.recnn.LAYERS` after the embedding) of ``layer_task``."""
+    probed = [(t, "embedding") for t in tasks] + [(layer_task, layer) for layer in LAYERS[1:]]
+    return {(t, layer): aggregate(
+        [probe_r2(preds[t, s]["train"][layer], preds[t, s]["test"][layer], obs[t], n_probe,
+                  names) for s in seeds]) for t, layer in probed}
+
+
+def r2_table(r2: ProbeR2, cheng_r2: Mapping[str, Sequence[float]],
+             labels: Mapping[str, str] = PROBES) -> pd.DataFrame:
+    """Embedding probe R² per observable (rows), ours (mean ± std) and Cheng's per task
+    (columns); empty where Cheng has no value."""
+    tasks = [t for t, layer in r2 if layer == "embedding"]
+    return pd.DataFrame({
+        (TASKS[t].title, col): {labels[o]: (format_mean_std(*r2[t, "embedding"][o], 2)
+                                            if col == "ours" else (f"{cheng_r2[t][i]:.2f}"
+                                                                   if i < len(cheng_r2[t]) else ""))
+                                for i, o in enumerate(labels)}
+        for t in tasks for col in ("ours", "Cheng")})
+
+
+def topodnn_probes(splits: Mapping[str, JetSet], task: TaskTrees, obs: Mapping[str, Mapping],
+                   profile: Profile | str, seeds: Sequence[int], device: str, n_probe: int,
+                   names: Sequence[str] = tuple(PROBES)) -> dict[str, dict[str, tuple[float, float]]]:
+    """Probe R² (mean, std over seeds) of the :data:`TOPODNN_LAYERS` of chapter 1's TopoDNN
+    (same cache entries: trained on all of ``splits``), on the jets of ``task``."""
+    X_probe = topodnn_features(task.jets["train"].subset(slice(0, n_probe)))
+    X_test = topodnn_features(task.jets["test"])
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in TOPODNN_LAYERS}
+    for s in seeds:
+        topo = train_topodnn(splits["train"], splits["val"], profile, s, device)[0]
+        for name, a_tr, a_te in zip(runs, hidden_activations(topo, X_probe)[-3:],
+                                    hidden_activations(topo, X_test)[-3:]):
+            runs[name].append(probe_r2(a_tr, a_te, obs, n_probe, names))
+    return {name: aggregate(r) for name, r in runs.items()}
+
+
+def layer_probe_table(r2: ProbeR2, topo_r2: Mapping[str, Mapping[str, tuple[float, float]]],
+                      task: str = "top_qcd", names: Sequence[str] = tuple(PROBES)) -> pd.DataFrame:
+    """Mean probe R² per observable (rows) and layer (columns): the RecNN's
+    :data:`~helpers.models.recnn.LAYERS`, then the TopoDNN's."""
+    return pd.DataFrame(
+        {**{f"RecNN {layer}": {o: r2[task, layer][o][0] for o in names} for layer in LAYERS},
+         **{f"TopoDNN {name}": {o: v[0] for o, v in runs.items()}
+            for name, runs in topo_r2.items()}})
+
+
+def best_probed(r2: Mapping[str, tuple[float, float]], cheng: Sequence[float],
+                names: Sequence[str] = tuple(PROBES), top: int = 3) -> tuple[list[str], list[str]]:
+    """The ``top`` observables with the highest mean probe R², ours and Cheng's."""
+    ours = sorted(names, key=lambda o: -r2[o][0])[:top]
+    paper = [list(names)[i] for i in np.argsort(cheng)[::-1][:top]]
+    return ours, paper
+
+
+# ---------------------------------------------------------------------------------- speed
+def speed_table(model: RecNN, inputs: TreeInputs, batch_size: int, n_jets: int = 128
+                ) -> pd.DataFrame:
+    """Jets/s of the level-batched and the recursive pass over the first ``n_jets`` jets, and
+    the speed-up, forward only and forward + backward
+    (:func:`~helpers.models.recnn.evaluation_speed`)."""
+    jets = np.arange(min(n_jets, len(inputs)))
+    speed = pd.DataFrame({what: evaluation_speed(model, inputs, jets, batch_size, backward)
+                          for what, backward in (("forward", False),
+                                                 ("forward + backward", True))}).T
+    speed.columns = ["level-batched (jets/s)", "recursive (jets/s)", "speed-up"]
+    return speed
+
+
+# ----------------------------------------------------------------------------- the summary
+def summary_lines(perf: TaskPerformance, cheng_auc: Mapping[str, float], r2: ProbeR2,
+                  cheng_r2: Mapping[str, Sequence[float]], transferred: TransferResult,
+                  pairs: Mapping[tuple[str, str], tuple[float, float]], speed: pd.DataFrame,
+                  salient: pd.DataFrame) -> list[str]:
+    """The chapter's closing summary: AUCs, best-probed observables, transfers, the
+    level-batching speed-up and the most salient region per task and class
+    (:func:`helpers.studies.lund.most_salient_regions`)."""
+    tasks = list(perf.metrics)
+    lines = ["Per-task AUC (RecNN, mean ± std over seeds; Cheng; BDT on observables):"]
+    lines += [f"  {TASKS[t].title:12s} {format_mean_std(*perf.metrics[t]['auc'])}   "
+              f"Cheng {cheng_auc[t]:.3f}   BDT {perf.bdt_auc[t]:.3f}" for t in tasks]
+    lines.append("Best-probed observables of the embedding (ours | Cheng):")
+    for t in tasks:
+        ours, paper = best_probed(r2[t, "embedding"], cheng_r2[t])
+        lines.append(f"  {TASKS[t].title:12s} {', '.join(ours)} | {', '.join(paper)}")
+    lines.append("Transfer AUC, share of the base separation retained (ours | Cheng):")
+    for (a, b), p in pairs.items():
+        mean = np.mean(transferred.transfer[a, b])
+        lines.append(f"  {TASKS[a].title} → {TASKS[b].title}: {mean:.3f}, "
+                     f"{retained_separation(mean, perf.metrics[b]['auc'][0]):.0%} | {p[1]:.3f}, "
+                     f"{retained_separation(p[1], p[0]):.0%}")
+    lines.append(f"Level batching vs recursion: {speed['speed-up'].iloc[0]:.0f}× (forward), "
+                 f"{speed['speed-up'].iloc[1]:.0f}× (forward + backward)")
+    lines.append("Region with the highest saliency relative to nodes at the same depth:")
+    lines += [f"  {task} {role}: {row['region']} ({row['relative to same depth']:.2f}× the "
+              f"same-depth mean; mean saliency {row['mean saliency']:.2f})"
+              for (task, role), row in salient.iterrows()]
+    return lines

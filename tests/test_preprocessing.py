@@ -71,6 +71,15 @@ def test_rotation_puts_second_constituent_on_negative_phi_axis():
     np.testing.assert_allclose(f[2, 1:], [0.1, 0.0], atol=1e-5)
 
 
+def test_second_constituent_eta_is_exactly_zero_after_rotation():
+    jets, mult = random_jets(200)
+    x = topodnn_features(jets).reshape(-1, N_CONSTITUENTS, 3)
+    has_two = mult >= 2
+    assert has_two.sum() > 100
+    assert np.all(x[has_two, 1, 1] == 0.0)  # exactly, not to round-off
+    assert np.all(x[has_two, 1, 2] < 0)  # on the negative phi axis
+
+
 def test_rotation_preserves_distances_for_arbitrary_direction():
     rows = [(800.0, 0.2, 1.0), (400.0, 0.5, 1.4), (200.0, -0.1, 0.7), (50.0, 0.6, 0.6)]
     f = features_of(rows)

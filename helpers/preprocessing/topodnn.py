@@ -74,6 +74,9 @@ def _rotate(eta: np.ndarray, phi: np.ndarray, mask: np.ndarray) -> tuple[np.ndar
     cos, sin = np.cos(angle), np.sin(angle)
     eta_rot = np.where(mask, cos * eta - sin * phi, 0.0)
     phi_rot = np.where(mask, sin * eta + cos * phi, 0.0)
+    # constituent 1 lands on the phi axis by construction: make its eta exactly 0 (round-off
+    # leaves ~1e-16, a column of pure noise that standardising probes would blow up to O(1))
+    eta_rot[:, 1] = np.where(can_rotate, 0.0, eta_rot[:, 1])
     return eta_rot, phi_rot
 
 

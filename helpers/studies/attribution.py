@@ -70,8 +70,8 @@ def kind_shares(importance: np.ndarray) -> dict[str, float]:
 
 
 def feature_correlation(X: np.ndarray) -> np.ndarray:
-    """Pearson correlation matrix of the columns of ``X``; a constant column (e.g. eta_0 and
-    phi_0, always 0 after preprocessing) has correlation 0 with everything, 1 with itself."""
+    """Pearson correlation matrix of the columns of ``X``; a constant column (e.g. eta_0, phi_0
+    and eta_1, always 0 after preprocessing) has correlation 0 with everything, 1 with itself."""
     X = np.asarray(X, dtype=float)
     Z = X - X.mean(axis=0)
     norm = np.sqrt((Z**2).sum(axis=0))

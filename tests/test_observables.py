@@ -70,6 +70,14 @@ def test_delta_phi_wraps_into_half_open_interval():
     assert d.max() <= np.pi and d.min() > -np.pi
 
 
+
+
+def test_abs_delta_phi_is_the_wrapped_distance():
+    rng = np.random.default_rng(4)
+    a, b = kin.wrap_angle(rng.uniform(-10, 10, 1000)), kin.wrap_angle(rng.uniform(-10, 10, 1000))
+    np.testing.assert_allclose(kin.abs_delta_phi(a, b), np.abs(kin.delta_phi(a, b)), atol=1e-12)
+    assert kin.abs_delta_phi(3.1, -3.1) == pytest.approx(2 * np.pi - 6.2)
+    assert kin.abs_delta_phi(np.pi, -np.pi) == 0.0
 def test_constituent_pt_eta_phi_and_padding():
     c = one_jet(massless(50.0, 1.2, -2.0), massless(20.0, -0.4, 3.0), slots=4)
     out = kin.to_pt_eta_phi(c)

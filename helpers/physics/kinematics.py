@@ -43,6 +43,14 @@ def delta_phi(phi1: np.ndarray | float, phi2: np.ndarray | float) -> np.ndarray:
     return wrap_angle(np.asarray(phi1) - np.asarray(phi2))
 
 
+def abs_delta_phi(phi1: np.ndarray, phi2: np.ndarray) -> np.ndarray:
+    """``|phi1 - phi2|`` wrapped into ``[0, pi]``, for azimuths already in ``(-pi, pi]`` (as
+    :func:`phi` returns them): ``min(|d|, 2 pi - |d|)``, exact and cheaper than
+    :func:`delta_phi` -- the form for large pairwise tables (clustering)."""
+    d = np.abs(np.asarray(phi1) - np.asarray(phi2))
+    return np.minimum(d, 2 * np.pi - d)
+
+
 def delta_r(eta1: np.ndarray, phi1: np.ndarray, eta2: np.ndarray, phi2: np.ndarray) -> np.ndarray:
     """``sqrt(Delta eta^2 + Delta phi^2)`` (pseudorapidity-azimuth, azimuth wrapped)."""
     return np.hypot(np.asarray(eta1) - np.asarray(eta2), delta_phi(phi1, phi2))

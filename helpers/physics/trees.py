@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import JetsLike, constituents_of, delta_phi, phi, pt, rapidity
+from .kinematics import JetsLike, abs_delta_phi, constituents_of, phi, pt, rapidity
 
 #: memory budget of one batch's pairwise-distance table (bytes)
 BATCH_BYTES = 32 * 2**20
@@ -194,7 +194,7 @@ def _compact(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _pair_distances(y: np.ndarray, ph: np.ndarray, y0: np.ndarray, ph0: np.ndarray) -> np.ndarray:
     """Squared rapidity-azimuth distance ``Delta y^2 + Delta phi^2`` (phi in (-pi, pi])."""
-    return (y - y0) ** 2 + delta_phi(ph, ph0) ** 2
+    return (y - y0) ** 2 + abs_delta_phi(ph, ph0) ** 2
 
 
 def _cluster_batch(p: np.ndarray, n: np.ndarray, slots: np.ndarray) -> dict[str, np.ndarray]:

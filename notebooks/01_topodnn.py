@@ -42,6 +42,7 @@ data_dir = ""
 # %%
 import matplotlib.pyplot as plt
 
+from helpers import published
 from helpers.data import TASKS, load_task
 from helpers.metrics import format_mean_std
 from helpers.models import count_parameters, predict_proba
@@ -113,7 +114,8 @@ models = [m for m, _ in runs]
 histories = {f"seed {s}": h for s, (_, h) in zip(seeds, runs)}
 cfg = topodnn_config(prof, seed)
 print(f"architecture {cfg['hidden']}, {count_parameters(models[0]):,} trainable parameters "
-      f"(paper: 59,323); batch {cfg['batch_size']}, at most {cfg['max_epochs']} epochs, "
+      f"(paper: {published.value('khot.topodnn.parameters'):,}); batch {cfg['batch_size']}, "
+      f"at most {cfg['max_epochs']} epochs, "
       f"patience {cfg['patience']}")
 history_table(histories)
 
@@ -148,8 +150,7 @@ all_probs = {"TopoDNN": [predict_proba(m, X_test) for m in models],
 # TopoDNN entry is from {cite}`Kasieczka:2019dbj`.
 
 # %%
-PAPER = {"auc": 0.9712, "accuracy": 0.9155, "rejection_0.3": 278.0}  # Khot:2023
-BENCHMARK = {"auc": 0.972, "rejection_0.3": 295.0}  # Kasieczka:2019dbj, TopoDNN row
+PAPER, BENCHMARK = published.metrics("khot.topodnn"), published.metrics("benchmark.topodnn")
 results = seed_metrics(y_test, all_probs)
 performance_table(results, {"TopoDNN, paper (Khot et al.)": PAPER,
                             "TopoDNN, benchmark paper": BENCHMARK})
@@ -198,7 +199,8 @@ lc.gain_table(summary).to_frame().style.format("{:+.4f}")
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 6))
-pplots.learning_curve(ax, summary, reference={"TopoDNN, Khot et al. (Delphes)": (1.2e6, PAPER["auc"])})
+pplots.learning_curve(ax, summary, reference={"TopoDNN, Khot et al. (Delphes)": (
+    published.value("khot.topodnn.n_train"), PAPER["auc"])})
 fig.tight_layout()
 
 # %%

@@ -48,6 +48,7 @@ data_dir = ""
 # %%
 import pandas as pd
 
+from helpers import published
 from helpers.data import load_task
 from helpers.metrics import format_mean_std
 from helpers.notebook import start_chapter
@@ -67,6 +68,7 @@ from helpers.studies.nap import (
     architecture_table,
     architectures_to_train,
     layer_separability,
+    paper_networks,
     paper_scan_points,
     pruning_costs,
     pruning_over_seeds,
@@ -112,13 +114,8 @@ print(f"baseline AUC on {len(y_test):,} test jets: "
 # also how the paper's code counts).
 
 # %%
-PAPER = {  # Khot, Neubauer & Roy, arXiv:2210.04371 (TopoDNN on the top-tagging benchmark)
-    "baseline": {"hidden": (300, 102, 12, 6), "parameters": 59323, "auc": 0.9712,
-                 "sparsity (overall)": 0.705, "sparsity (top)": 0.757, "sparsity (QCD)": 0.857},
-    "re-optimised": {"hidden": (120, 40, 6), "parameters": 16013, "auc": 0.9720,
-                     "sparsity (overall)": 0.584},
-}
-PAPER_N_TRAIN = 1_200_000  # training jets of the benchmark
+PAPER = paper_networks()  # Khot et al.'s baseline and re-optimised TopoDNN (helpers.published)
+PAPER_N_TRAIN = published.value("khot.topodnn.n_train")
 
 # %%
 sparsity_table(baseline, PAPER["baseline"], N_SEEDS).style.hide(axis="index")

@@ -47,6 +47,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers import published
 from helpers.data import TASKS, load_task
 from helpers.notebook import start_chapter
 from helpers.physics.observables import compute_observables
@@ -118,7 +119,8 @@ print(f"mean multiplicity {train_p.counts.mean():.1f}, max {train_p.counts.max()
 
 # %%
 check = pfn.packed_vs_padded(particles["test"], seed, n_jets=500, slots=200)
-print(f"parameters: {check.n_parameters:,} (paper, with 2 outputs: 82,458)")
+print(f"parameters: {check.n_parameters:,} "
+      f"(paper, with 2 outputs: {published.value('khot.pfn.parameters'):,})")
 print(f"sum |Phi(0)| of an untrained network: {check.phi_of_zero:.2f} (not zero)")
 print(f"max |packed - padded| over {check.n_jets} jets: {check.max_difference:.1e}")
 
@@ -160,7 +162,7 @@ obs = {split: compute_observables(splits[split]) for split in ("train", "test")}
 bdt_probs = pfn.bdt_probs(obs, y["train"], seed, ("mass+tau", "mass+tau+multiplicity"))
 
 # %%
-PAPER = {"PFN": (0.9798, 0.9284, 699), "TopoDNN": (0.9712, 0.9155, 278)}  # Khot:2023, Delphes
+PAPER = {"PFN": published.metrics("khot.pfn"), "TopoDNN": published.metrics("khot.topodnn")}
 results = pfn.comparison_table(y["test"], {
     "PFN": pfn_probs,
     "TopoDNN": topo_probs,
@@ -308,7 +310,7 @@ lplots.plot_component_vs(axes[1], pc_scores[:, 0], obs["test"]["multiplicity"], 
 fig.tight_layout()
 
 # %%
-PAPER_RHO_MASS = {"QCD": 0.9, "top": 0.6}  # Khot:2023, rho(PC1, jet mass)
+PAPER_RHO_MASS = published.group("khot.pca.rho_mass")  # the leaky PFN, ΔAUC-selected latents
 pd.DataFrame({"ρ(PC1, mass), measured": pc_corr.xs("PC1", level=1)["mass"],
               "ρ(PC1, multiplicity), measured": pc_corr.xs("PC1", level=1)["multiplicity"],
               "ρ(PC1, mass), paper": pd.Series(PAPER_RHO_MASS)}).style.format("{:.2f}")
@@ -332,12 +334,13 @@ pd.DataFrame({"ρ(PC1, mass), measured": pc_corr.xs("PC1", level=1)["mass"],
 
 # %%
 Z_train = latent.extract_latent(model, particles["train"])
-PROBES = ("multiplicity", "width", "mass", "pTD", "tau1", "tau2", "tau3", "tau21", "tau32")
-CHENG_RECNN_TOP = dict(zip(PROBES, (0.55, 0.82, 0.80, 0.36, 0.78, 0.62, 0.53, 0.35, 0.39)))
+PROBES = ("multiplicity", "width", "mass_angularity", "mass", "pTD", "tau1", "tau2", "tau3",
+          "tau21", "tau32")  # Cheng's "jet mass" row is the angularity lambda^1_2
+CHENG_RECNN_TOP = published.group("cheng.r2.top_qcd")
 probes = pd.DataFrame({"R² of a linear probe (PFN latent)":
                        probe_table(Z_train, obs["train"], Z_test, obs["test"], PROBES),
                        "RecNN embedding, Cheng (top/QCD)": pd.Series(CHENG_RECNN_TOP)})
-probes.style.format("{:.2f}")
+probes.style.format("{:.2f}", na_rep="—")
 
 # %% [markdown]
 # ## The leak, shown on purpose
@@ -413,7 +416,8 @@ particle_importance = leak.particle_importance(
 fig, ax = plt.subplots(figsize=(14, 5.5))
 plot_particle_delta_auc(ax, particle_importance, [r"$z$", r"$\Delta\eta$", r"$\Delta\phi$"])
 fig.tight_layout()
-angle_table = leak.angle_vs_momentum(particle_importance, mark=0.01)
+angle_table = leak.angle_vs_momentum(particle_importance,
+                                     mark=published.value("khot.pfn.angle_delta_auc_max"))
 print(leak.describe_angles(angle_table, "leaky PFN", "honest PFN"))
 
 # %% [markdown]
@@ -462,5 +466,5 @@ assert leak.leaky_pfn_features not in PREPROCESSORS.values()
 # %%
 summary = pfn.chapter_summary(results, topk, pc_corr, retrained.honest, retrained.leaked, balance_auc,
                               bench.table, device, class_names, paper_rho_mass=PAPER_RHO_MASS,
-                              paper_auc=(PAPER["PFN"][0], 0.997))  # 0.997: the leaky PFN, Khot:2023
+                              paper_auc=(PAPER["PFN"]["auc"], published.value("khot.pfn_leaky.auc")))
 summary.rename(f"profile {prof.name}").to_frame()

@@ -120,7 +120,7 @@ models, preds, histories = recnn.train_all(tasks, prof, seeds, device)
 # Table 2 (their Delphes jets, $p_T \in [500, 700]$ GeV).
 
 # %%
-CHENG_AUC = {"w_qcd": 0.957, "top_qcd": 0.926, "quark_gluon": 0.861}  # Cheng:2019, Table 2
+CHENG_AUC = recnn.cheng_auc()  # Cheng's RecNN AUC per task (helpers.published)
 obs = recnn.task_observables(tasks)
 perf = recnn.tagging_performance(tasks, preds, obs, seeds, seed)
 recnn.auc_table(perf, CHENG_AUC, histories, seeds)
@@ -165,10 +165,7 @@ fig.tight_layout()
 # (`helpers.xai.probing`); the numbers are means ± standard deviations over the training seeds.
 
 # %%
-CHENG_R2 = {  # Cheng:2019, Table 1 (no jet-mass row: the paper's mass row is lambda^1_2)
-    "w_qcd": [0.68, 0.74, 0.77, 0.30, 0.67, 0.67, 0.67, 0.39, 0.16],
-    "top_qcd": [0.55, 0.82, 0.80, 0.36, 0.78, 0.62, 0.53, 0.35, 0.39],
-    "quark_gluon": [0.75, 0.55, 0.55, 0.65, 0.54, 0.56, 0.61, 0.20, 0.09]}
+CHENG_R2 = recnn.cheng_r2()  # Table 1; no jet-mass row: Cheng's "mass" row is lambda^1_2
 r2 = recnn.embedding_probes(tasks, preds, obs, seeds, settings["probe_jets"])
 recnn.r2_table(r2, CHENG_R2)
 
@@ -224,10 +221,7 @@ fig = rplots.layer_probe_heatmap(layer_r2)
 # the profile's `transfer_seeds` training seeds (model A of seed $s$, head of seed $s$).
 
 # %%
-PAIRS = {("w_qcd", "top_qcd"): (0.926, 0.891), ("quark_gluon", "top_qcd"): (0.926, 0.791),
-         ("top_qcd", "w_qcd"): (0.957, 0.911), ("quark_gluon", "w_qcd"): (0.957, 0.822),
-         ("w_qcd", "quark_gluon"): (0.861, 0.763),
-         ("top_qcd", "quark_gluon"): (0.861, 0.759)}  # Cheng:2019, Table 2: (base, transfer)
+PAIRS = transfer.cheng_pairs()  # Cheng's Table 2: {(A, B): (base AUC on B, transfer AUC)}
 transfer_seeds = seeds[:settings["transfer_seeds"]]
 transferred = transfer.transfer_study(models, tasks, PAIRS, transfer_seeds, cfg, device)
 base_auc = {t: perf.metrics[t]["auc"] for t in tasks}

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the layers, lowest first: a module may import its own layer and the layers below it
 LAYERS = (
     ("base", ("helpers", "helpers.config", "helpers.cache", "helpers.metrics",
-              "helpers.progress", "helpers.sysio")),
+              "helpers.progress", "helpers.sysio", "helpers.published")),
     ("physics", ("helpers.physics",)),
     ("data", ("helpers.data",)),
     ("preprocessing", ("helpers.preprocessing",)),

@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import published
 from ..config import Profile
 from ..data.jets import JetSet
 from ..data.processes import TASKS
@@ -268,6 +269,20 @@ def architecture_table(runs: Mapping[tuple[int, ...], Sequence[MeasuredModel]],
             f"sparsity ({seeds_label})": format_mean_std(*agg["sparsity (overall)"]),
             "sparsity (paper)": f"{ref['sparsity (overall)']:.3f}" if ref else "—"})
     return pd.DataFrame(rows)
+
+
+def paper_networks() -> dict[str, dict]:
+    """Khot et al.'s two TopoDNNs from :mod:`helpers.published`, in the shape the tables of this
+    module take: ``{"baseline": {...}, "re-optimised": {...}}`` with ``hidden``,
+    ``parameters``, ``auc`` and the ``sparsity (<key>)`` values."""
+    base = published.group("khot.topodnn")
+    new = published.group("khot.topodnn_reoptimised")
+    return {
+        "baseline": {"hidden": BASELINE, "parameters": base["parameters"], "auc": base["auc"],
+                     **{f"sparsity ({k})": base[f"sparsity.{k}"] for k in SPARSITY_KEYS}},
+        "re-optimised": {"hidden": tuple(new["hidden"]), "parameters": new["parameters"],
+                         "auc": new["auc"], "sparsity (overall)": new["sparsity.overall"]},
+    }
 
 
 def paper_scan_points(paper: Mapping[str, Mapping]) -> dict[str, dict[str, float]]:

@@ -161,14 +161,16 @@ def bdt_probs(observables: Mapping[str, dict], y_train: np.ndarray, seed: int,
 
 # ------------------------------------------------------------------------- comparison
 def comparison_table(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]],
-                     paper: Mapping[str, tuple[float, float, int]] | None = None) -> pd.DataFrame:
+                     paper: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
     """One row per model ``{name: [probabilities of one seed, ...]}``: AUC, accuracy and
-    ``1/eps_B`` as mean ± std over the seeds, and the published ``(AUC, accuracy, 1/eps_B
-    at eps_S = 0.3)`` of ``paper`` (empty where a model has none)."""
+    ``1/eps_B`` as mean ± std over the seeds, and the published ``auc``, ``accuracy`` and
+    ``rejection_0.3`` of ``paper`` (:func:`helpers.published.metrics`; empty where a model has
+    none)."""
     table = performance_table(seed_metrics(y, probs), decimals=COMPARISON_DECIMALS,
                               labels=COMPARISON_LABELS).T
-    for name, (a, acc, rej) in (paper or {}).items():
-        table.loc[name, PAPER_COLUMNS] = [f"{a:.4f}", f"{acc:.4f}", f"{rej}"]
+    for name, m in (paper or {}).items():
+        table.loc[name, PAPER_COLUMNS] = [f"{m['auc']:.4f}", f"{m['accuracy']:.4f}",
+                                          f"{m['rejection_0.3']:.0f}"]
     return table.fillna("")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from .. import published
 from ..config import Profile
 from ..data import SPLITS, TASKS, JetSet, load_task
 from ..metrics import aggregate, format_mean_std, summarize
@@ -50,6 +51,20 @@ TOPODNN_LAYERS = ("hidden 102", "hidden 12", "hidden 6")
 Observables = dict[str, dict[str, dict[str, np.ndarray]]]  # task -> split -> name -> values
 Predictions = dict[tuple[str, int], dict[str, dict[str, np.ndarray]]]  # -> split -> layer
 ProbeR2 = dict[tuple[str, str], dict[str, tuple[float, float]]]  # (task, layer) -> obs -> R²
+
+
+# --------------------------------------------------------------------- Cheng's published values
+def cheng_auc(tasks: Sequence[str] = RECNN_TASKS) -> dict[str, float]:
+    """Cheng's RecNN AUC per task (:mod:`helpers.published`, Table 2's base AUCs)."""
+    return {t: float(published.value(f"cheng.auc.{t}")) for t in tasks}
+
+
+def cheng_r2(tasks: Sequence[str] = RECNN_TASKS) -> dict[str, list[float]]:
+    """Cheng's Table 1 per task: probe R² of the embedding for the first nine :data:`PROBES`
+    (his table has no row for the jet mass itself: his "jet mass" is the angularity
+    lambda^1_2, our ``mass_angularity``)."""
+    return {t: [float(published.value(f"cheng.r2.{t}.{o}")) for o in list(PROBES)[:9]]
+            for t in tasks}
 
 
 # ------------------------------------------------------------------------- tasks and trees

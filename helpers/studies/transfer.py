@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .. import published
 from ..data import SPLITS, TASKS
 from ..metrics import auc, format_mean_std, mean_std
 from ..models.common import predict_logits
@@ -58,6 +59,19 @@ def transfer_auc(model_a: RecNN, inputs_b: dict[str, TreeInputs], labels_b: dict
     head, _ = train_head(Z["train"], labels_b["train"], Z["val"], labels_b["val"], config, name,
                          device)
     return auc(labels_b["test"], predict_logits(head, Z["test"]))
+
+
+#: the transfer pairs of Cheng's Table 2, (source task, target task), in the table's order
+CHENG_PAIRS = (("w_qcd", "top_qcd"), ("quark_gluon", "top_qcd"), ("top_qcd", "w_qcd"),
+               ("quark_gluon", "w_qcd"), ("w_qcd", "quark_gluon"), ("top_qcd", "quark_gluon"))
+
+
+def cheng_pairs(pairs: Sequence[tuple[str, str]] = CHENG_PAIRS
+                ) -> dict[tuple[str, str], tuple[float, float]]:
+    """``{(A, B): (Cheng's base AUC on B, his transfer AUC A -> B)}`` from
+    :mod:`helpers.published` (Table 2)."""
+    return {(a, b): (float(published.value(f"cheng.auc.{b}")),
+                     float(published.value(f"cheng.transfer.{a}.{b}"))) for a, b in pairs}
 
 
 def retained_separation(transfer_auc_value: float, base_auc: float) -> float:

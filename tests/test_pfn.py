@@ -427,7 +427,8 @@ def test_comparison_table_by_hand():
     # on (0, 0.5), so 1/eps_B = 1/0.3 and 1/0.5
     y = np.array([0, 0, 1, 1])
     run = np.array([0.9, 0.2, 0.8, 0.6])
-    table = comparison_table(y, {"M": [run, run], "C": [run]}, paper={"M": (0.98, 0.93, 700)})
+    table = comparison_table(y, {"M": [run, run], "C": [run]},
+                             paper={"M": {"auc": 0.98, "accuracy": 0.93, "rejection_0.3": 700.0}})
     assert table.loc["M"].tolist() == ["0.5000 ± 0.0000", "0.750 ± 0.000", "3 ± 0", "2 ± 0",
                                        "0.9800", "0.9300", "700"]
     assert table.loc["C"].tolist() == ["0.5000", "0.750", "3", "2", "", "", ""]

@@ -6,6 +6,8 @@ One folder a role; imports point down this list only (``tests/test_architecture.
   (config-hash cache, atomic files, fingerprints), :mod:`helpers.metrics` (ROC, AUC,
   rejection, mean ± std over seeds), :mod:`helpers.published` (every published value the book
   compares with, with its source), :mod:`helpers.progress`, :mod:`helpers.sysio`
+- :mod:`helpers.results`       -- results as data: measurements with their spread, sentences that
+  follow them, one JSON file of results per chapter
 - :mod:`helpers.physics`       -- kinematics (the leaf), observables, C/A trees, jet images
 - :mod:`helpers.data`          -- generation (Pythia 8 + FastJet), HDF5 storage, splits, tasks,
   the benchmark files, the data CLI

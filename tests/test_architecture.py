@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = (
     ("base", ("helpers", "helpers.config", "helpers.cache", "helpers.metrics",
               "helpers.progress", "helpers.sysio", "helpers.published")),
+    ("results", ("helpers.results",)),
     ("physics", ("helpers.physics",)),
     ("data", ("helpers.data",)),
     ("preprocessing", ("helpers.preprocessing",)),

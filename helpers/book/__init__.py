@@ -67,7 +67,7 @@ from .execute import (
     notebook_errors,
 )
 from .paths import BuildPaths, build_paths
-from .render import render_book, stage_sources
+from .render import render_book, stage_sources, unresolved_glue
 
 __all__ = [
     "NOTEBOOK_DIR", "REQUIRED_PARAMETERS", "DATA_SOURCES", "KERNEL_NAME", "KERNEL_ENV",
@@ -77,5 +77,5 @@ __all__ = [
     "BuildPaths", "build_paths", "cell_timeout",
     "convert_to_ipynb", "kernel_environment", "execute_notebook", "notebook_errors",
     "RunOptions", "execute_chapters",
-    "stage_sources", "render_book", "main",
+    "stage_sources", "render_book", "unresolved_glue", "main",
 ]

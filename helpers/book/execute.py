@@ -19,6 +19,9 @@ from .paths import BuildPaths
 REQUIRED_PARAMETERS = ("profile", "device", "seed", "data_source", "data_dir")
 DATA_SOURCES = ("generated", "benchmark")
 KERNEL_NAME = "python3"
+#: the kernel's environment variable naming the folder of the chapters' result files (the same
+#: name as helpers.results.record.RESULTS_ENV; tests/test_results.py checks it)
+RESULTS_ENV = "JETBOOK_RESULTS"
 #: environment given to the kernel on top of the caller's
 KERNEL_ENV = {
     "JETBOOK_PROGRESS": "0",
@@ -275,6 +278,7 @@ def execute_chapters(chapters: Sequence[Chapter], paths: BuildPaths,
                 timeout=timeout, input_dir=paths.inputs,
                 name=str(chapter.source.relative_to(REPO_ROOT))
                 if chapter.source.is_relative_to(REPO_ROOT) else chapter.name,
+                env={RESULTS_ENV: str(paths.results)},
             )
         except ChapterExecutionError as err:
             failures.append(err)

@@ -32,6 +32,10 @@ class BuildPaths:
         return self.root / "html"
 
     @property
+    def results(self) -> Path:  # the chapters' result files (JSON), read by the scorecard
+        return self.root / "results"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

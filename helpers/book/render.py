@@ -85,6 +85,12 @@ def _stage_notebook(executed: Path, dest: Path) -> None:
     nbformat.write(nb, dest)
 
 
+def unresolved_glue(log_lines: Sequence[str]) -> list[str]:
+    """The Jupyter Book warnings about a glue key that no executed cell glued (MyST-NB
+    writes ``No key 'x' found in glue data ... [mystnb.glue]``)."""
+    return [ln for ln in log_lines if "[mystnb.glue]" in ln and "No key" in ln]
+
+
 def render_book(chapters: Sequence[Chapter], paths: BuildPaths, *, strict: bool = False,
                 root: Path = REPO_ROOT) -> Path:
     """Render the executed notebooks of ``chapters`` (missing ones are left out with a
@@ -123,6 +129,10 @@ def render_book(chapters: Sequence[Chapter], paths: BuildPaths, *, strict: bool 
         log(f"  {line}")
     if len(warnings) > 20:
         log(f"  ... {len(warnings) - 20} more warnings in {logfile}")
+    unresolved = unresolved_glue(warnings)
+    if unresolved:  # a sentence would silently lose its number
+        raise BookError("unresolved glue keys (a chapter's prose names a number it did not "
+                        f"record): see {logfile}\n  " + "\n  ".join(unresolved[:10]))
     built = out / "_build" / "html"
     if proc.returncode != 0 or not (built / "index.html").is_file():
         tail = "\n".join(proc.stdout.splitlines()[-40:])

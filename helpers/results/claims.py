@@ -1,0 +1,93 @@
+"""Sentences that follow the numbers: comparisons stated only when the measurements say so.
+
+A :class:`Measurement` is a value with its spread (the sample standard deviation over
+training seeds, or a bootstrap over jets where there is a single seed).  :func:`compare` turns
+two of them into a sentence: the comparative one when the difference exceeds ``n_sigma`` times
+the combined spread ``sqrt(s_a^2 + s_b^2)``, else one saying that the two are
+indistinguishable at this statistics.  The same prose is then true on every profile and data
+source: the sentence is recomputed by each run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A measured value and its spread (``nan``: unknown)."""
+
+    value: float
+    spread: float = float("nan")
+    #: how many runs (seeds) or jets the value rests on
+    n: int | None = None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Measurement:
+        """Mean and sample standard deviation of repeated measurements (seeds)."""
+        v = np.asarray(values, dtype=float)
+        spread = float(v.std(ddof=1)) if v.size > 1 else float("nan")
+        return cls(float(v.mean()), spread, int(v.size))
+
+    def text(self, fmt: str = "{:.3f}") -> str:
+        """``'0.945 ± 0.003'`` (just the value without a spread)."""
+        if math.isnan(self.spread):
+            return fmt.format(self.value)
+        return f"{fmt.format(self.value)} ± {fmt.format(self.spread)}"
+
+
+def combined_spread(a: Measurement, b: Measurement) -> float:
+    """``sqrt(s_a^2 + s_b^2)``; an unknown spread counts as 0 when the other is known, and
+    the result is ``nan`` when both are unknown."""
+    if math.isnan(a.spread) and math.isnan(b.spread):
+        return float("nan")
+    return math.hypot(0.0 if math.isnan(a.spread) else a.spread,
+                      0.0 if math.isnan(b.spread) else b.spread)
+
+
+def clear_difference(a: Measurement, b: Measurement, n_sigma: float = 1.0) -> int:
+    """``+1`` if ``a`` exceeds ``b`` by more than ``n_sigma`` combined spreads, ``-1`` if it
+    falls short by as much, ``0`` otherwise (also when no spread is known: without an
+    uncertainty no difference can be called clear)."""
+    spread = combined_spread(a, b)
+    if math.isnan(spread):
+        return 0
+    diff = a.value - b.value
+    if abs(diff) > n_sigma * spread:
+        return 1 if diff > 0 else -1
+    return 0
+
+
+def compare(name_a: str, a: Measurement, name_b: str, b: Measurement, *,
+            larger: str = "larger than", smaller: str = "smaller than", fmt: str = "{:.3f}",
+            n_sigma: float = 1.0) -> str:
+    """``"A (0.950 ± 0.004) is larger than B (0.900 ± 0.005)"`` when the difference is clear
+    (:func:`clear_difference`), ``"A (...) and B (...) are indistinguishable at this
+    statistics"`` otherwise.  ``larger``/``smaller`` phrase the two directions."""
+    sign = clear_difference(a, b, n_sigma)
+    left, right = f"{name_a} ({a.text(fmt)})", f"{name_b} ({b.text(fmt)})"
+    if sign == 0:
+        return f"{left} and {right} are indistinguishable at this statistics"
+    return f"{left} is {larger if sign > 0 else smaller} {right}"
+
+
+def ranked(items: dict[str, Measurement], n_sigma: float = 1.0) -> tuple[list[str], bool]:
+    """Names by decreasing value, and whether the first is clearly ahead of every other."""
+    order = sorted(items, key=lambda k: -items[k].value)
+    leader = items[order[0]]
+    clear = len(order) > 1 and all(clear_difference(leader, items[k], n_sigma) > 0
+                                   for k in order[1:])
+    return order, clear
+
+
+def bootstrap(statistic: Callable[[np.ndarray], float], n: int, n_boot: int = 200,
+              seed: int = 0) -> Measurement:
+    """``statistic(indices)`` on all ``n`` items, with the standard deviation over ``n_boot``
+    bootstrap resamples of the items as its spread (e.g. an AUC over resampled test jets)."""
+    rng = np.random.default_rng(seed)
+    values = [statistic(rng.integers(0, n, n)) for _ in range(n_boot)]
+    return Measurement(float(statistic(np.arange(n))), float(np.std(values, ddof=1)), n)

@@ -27,7 +27,7 @@ def test_clear_differences_in_both_directions():
     a, b = Measurement(0.95, 0.01), Measurement(0.90, 0.01)  # 0.05 apart, combined 0.014
     assert clear_difference(a, b) == 1 and clear_difference(b, a) == -1
     assert compare("A", a, "B", b) == "A (0.950 ± 0.010) is larger than B (0.900 ± 0.010)"
-    assert compare("B", b, "A", a, smaller="below") == "B (0.900 ± 0.010) is below A (0.950 ± 0.010)"
+    assert compare("B", b, "A", a, smaller="lies below") == "B (0.900 ± 0.010) lies below A (0.950 ± 0.010)"
 
 
 def test_overlapping_measurements_are_indistinguishable():
@@ -42,7 +42,8 @@ def test_overlapping_measurements_are_indistinguishable():
 def test_no_spread_means_no_claim():
     a, b = Measurement(0.99), Measurement(0.50)
     assert math.isnan(combined_spread(a, b)) and clear_difference(a, b) == 0
-    assert "indistinguishable" in compare("A", a, "B", b)
+    assert compare("A", a, "B", b) == ("A (0.990) and B (0.500) cannot be told apart: a single "
+                                       "run gives no spread to judge by")
     # one known spread is used alone
     assert combined_spread(Measurement(1.0, 0.3), Measurement(0.0)) == pytest.approx(0.3)
 

@@ -178,14 +178,20 @@ def test_method_overview_and_top_features():
     assert top.loc[("top", "A")].tolist() == ["pT_0", "eta_0"]
 
 
-def test_mean_behaviour_shift_verdicts():
+def test_mean_behaviour_shift_verdicts_follow_the_seed_spread():
     v = np.arange(9.0)
-    imp = {"top": {"SHAP": v, "LRP-ε": v[::-1], "LRP-ε − MB": v},
-           "QCD": {"SHAP": v, "LRP-ε": v, "LRP-ε − MB": v}}
-    shift = attr.mean_behaviour_shift(imp, references=("SHAP",))
-    assert shift.loc[("top", "SHAP"), "subtracting the mean behaviour"] == "moves LRP towards SHAP"
-    assert shift.loc[("QCD", "SHAP"), "subtracting the mean behaviour"] == \
-        "does not move LRP relative to SHAP"
+    noise = [np.r_[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5 * k, 0.0] for k in range(3)]
+    runs = {"SHAP": [{"top": v, "QCD": v} for _ in range(3)],
+            "LRP-ε": [{"top": v[::-1] + n, "QCD": v + n} for n in noise],
+            "LRP-ε − MB": [{"top": v + n, "QCD": v + n} for n in noise]}
+    shift = attr.mean_behaviour_shift(attr.AttributionStudy(runs), references=("SHAP",))
+    top = shift.loc[("top", "SHAP"), "verdict"]
+    assert "agrees with SHAP better than plain LRP-ε (-1.00 ± 0.01)" in top, top
+    assert shift.loc[("QCD", "SHAP"), "verdict"].endswith("agree with SHAP equally well at this "
+                                                         "statistics")
+    one_seed = {k: r[:1] for k, r in runs.items()}  # no spread: no move can be claimed
+    verdict = attr.mean_behaviour_shift(attr.AttributionStudy(one_seed), ("SHAP",))["verdict"]
+    assert all("a single run gives no spread" in v for v in verdict)
 
 
 def linear_net(w: np.ndarray) -> nn.Sequential:

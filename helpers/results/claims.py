@@ -34,10 +34,11 @@ class Measurement:
         return cls(float(v.mean()), spread, int(v.size))
 
     def text(self, fmt: str = "{:.3f}") -> str:
-        """``'0.945 ± 0.003'`` (just the value without a spread)."""
+        """``'0.945 ± 0.003'`` (just the value without a spread; a ``+`` in ``fmt`` signs the
+        value only)."""
         if math.isnan(self.spread):
             return fmt.format(self.value)
-        return f"{fmt.format(self.value)} ± {fmt.format(self.spread)}"
+        return f"{fmt.format(self.value)} ± {fmt.replace('+', '').format(self.spread)}"
 
 
 def combined_spread(a: Measurement, b: Measurement) -> float:
@@ -63,16 +64,21 @@ def clear_difference(a: Measurement, b: Measurement, n_sigma: float = 1.0) -> in
 
 
 def compare(name_a: str, a: Measurement, name_b: str, b: Measurement, *,
-            larger: str = "larger than", smaller: str = "smaller than", fmt: str = "{:.3f}",
-            n_sigma: float = 1.0) -> str:
+            larger: str = "is larger than", smaller: str = "is smaller than",
+            same: str = "are indistinguishable at this statistics",
+            unknown: str = "cannot be told apart: a single run gives no spread to judge by",
+            fmt: str = "{:.3f}", n_sigma: float = 1.0) -> str:
     """``"A (0.950 ± 0.004) is larger than B (0.900 ± 0.005)"`` when the difference is clear
     (:func:`clear_difference`), ``"A (...) and B (...) are indistinguishable at this
-    statistics"`` otherwise.  ``larger``/``smaller`` phrase the two directions."""
+    statistics"`` otherwise, and ``unknown`` when neither has a spread.
+    ``larger``/``smaller``/``same``/``unknown`` phrase the outcomes."""
     sign = clear_difference(a, b, n_sigma)
     left, right = f"{name_a} ({a.text(fmt)})", f"{name_b} ({b.text(fmt)})"
+    if math.isnan(combined_spread(a, b)):
+        return f"{left} and {right} {unknown}"
     if sign == 0:
-        return f"{left} and {right} are indistinguishable at this statistics"
-    return f"{left} is {larger if sign > 0 else smaller} {right}"
+        return f"{left} and {right} {same}"
+    return f"{left} {larger if sign > 0 else smaller} {right}"
 
 
 def ranked(items: dict[str, Measurement], n_sigma: float = 1.0) -> tuple[list[str], bool]:

@@ -33,7 +33,8 @@ from ..data.processes import TASKS
 from ..metrics import mean_std
 from ..models import predict_logits
 from ..preprocessing.topodnn import FEATURES_PER_CONSTITUENT
-from ..xai.agreement import rank_agreement, seed_agreement, top_features, top_k_overlap
+from ..results.claims import Measurement, compare
+from ..xai.agreement import RANK_MEASURES, rank_agreement, seed_agreement, top_features, top_k_overlap
 from ..xai.differential import differential_relevance, mad_relevance
 from ..xai.lrp import lrp, mean_behaviour_relevance
 from ..xai.occlusion import delta_auc
@@ -371,21 +372,36 @@ def method_overview(importances: Mapping[str, Mapping[str, np.ndarray]], names: 
     return pd.DataFrame(rows).T
 
 
-def mean_behaviour_shift(importances: Mapping[str, Mapping[str, np.ndarray]],
-                         references: Sequence[str], measure: str = "weighted",
-                         tolerance: float = 0.005) -> pd.DataFrame:
-    """Does subtracting the mean-behaviour relevance move LRP-ε towards each reference?  Rank
-    agreement of ``LRP-ε`` and of ``LRP-ε − MB`` with the reference, per class, and a verdict
-    (changes smaller than ``tolerance`` count as no move)."""
+def per_seed_agreement(study: AttributionStudy, method: str, reference: str, cls: str,
+                       measure: str = "weighted") -> Measurement:
+    """Rank agreement of ``method`` with ``reference`` on each training seed's network (both
+    measured on the same network), as mean ± spread over the seeds."""
+    corr = RANK_MEASURES[measure]
+    return Measurement.of([corr(a[cls], b[cls])[0]
+                           for a, b in zip(study.runs[method], study.runs[reference])])
+
+
+def mean_behaviour_shift(study: AttributionStudy, references: Sequence[str],
+                         measure: str = "weighted", n_sigma: float = 1.0) -> pd.DataFrame:
+    """Does subtracting the mean-behaviour relevance move LRP-ε towards each reference?
+
+    Per class and reference: the rank agreement of ``LRP-ε`` and of ``LRP-ε − MB`` with it,
+    each measured per training seed's network (:func:`per_seed_agreement`), and the sentence
+    :func:`helpers.results.compare` makes of them: a move is stated only when the two differ
+    by more than ``n_sigma`` times their combined seed spread."""
     rows = {}
-    for c, imp in importances.items():
-        matrix = rank_agreement(imp, measure)
+    classes = list(study.runs["LRP-ε"][0])
+    for c in classes:
         for ref in references:
-            before, after = matrix.loc["LRP-ε", ref], matrix.loc["LRP-ε − MB", ref]
-            verdict = ("does not move LRP relative to" if abs(after - before) < tolerance
-                       else "moves LRP towards" if after > before else "moves LRP away from")
-            rows[(c, ref)] = {"LRP-ε": before, "LRP-ε − MB": after,
-                              "subtracting the mean behaviour": f"{verdict} {ref}"}
+            before = per_seed_agreement(study, "LRP-ε", ref, c, measure)
+            after = per_seed_agreement(study, "LRP-ε − MB", ref, c, measure)
+            sentence = compare("LRP-ε − MB", after, "plain LRP-ε", before, fmt="{:+.2f}",
+                               larger=f"agrees with {ref} better than",
+                               smaller=f"agrees with {ref} worse than",
+                               same=f"agree with {ref} equally well at this statistics",
+                               n_sigma=n_sigma)
+            rows[(c, ref)] = {"LRP-ε": before.text("{:+.2f}"),
+                              "LRP-ε − MB": after.text("{:+.2f}"), "verdict": sentence}
     return pd.DataFrame(rows).T.rename_axis(["class", f"{MEASURE_SYMBOLS[measure]} vs"])
 
 

@@ -43,11 +43,18 @@ def baseline_scores(clf: HistGradientBoostingClassifier, obs: dict,
     return clf.predict_proba(observable_matrix(obs, BASELINE_FEATURES[features]))[:, 1]
 
 
+def fit_and_score(train_obs: dict, y_train: np.ndarray, test_obs: dict,
+                  features: str = "mass+tau", seed: int = 0) -> np.ndarray:
+    """Signal probabilities on ``test_obs`` of the baseline trained on ``train_obs``."""
+    return baseline_scores(train_baseline(train_obs, y_train, features, seed=seed), test_obs,
+                           features)
+
+
 def baseline_probabilities(train_obs: dict, y_train: np.ndarray, test_obs: dict,
                            feature_sets: Sequence[str], seeds: Sequence[int]
                            ) -> dict[str, list[np.ndarray]]:
     """``{"BDT: <features>": [test probabilities of one seed, ...]}`` of the baseline trained
     once per seed on each observable set."""
-    return {f"BDT: {features}": [baseline_scores(train_baseline(train_obs, y_train, features, seed=s),
-                                                 test_obs, features) for s in seeds]
+    return {f"BDT: {features}": [fit_and_score(train_obs, y_train, test_obs, features, s)
+                                 for s in seeds]
             for features in feature_sets}

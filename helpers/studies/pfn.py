@@ -32,7 +32,7 @@ from ..preprocessing.pfn import PackedParticles
 from ..training import training_throughput
 from ..training.loop import TrainHistory
 from ..training.recipes import PFN_DEFAULTS, train_pfn, train_topodnn
-from .baselines import baseline_scores, train_baseline
+from .baselines import fit_and_score
 from .latent import TopKStudy, latent_and_logits
 from .performance import performance_table, seed_metrics
 
@@ -155,8 +155,8 @@ def bdt_probs(observables: Mapping[str, dict], y_train: np.ndarray, seed: int,
               ) -> dict[str, np.ndarray]:
     """Test-set probabilities of the boosted-decision-tree baseline on each observable set
     (``observables`` holds the ``train`` and ``test`` observables)."""
-    return {f: baseline_scores(train_baseline(observables["train"], y_train, f, seed),
-                               observables["test"], f) for f in features}
+    return {f: fit_and_score(observables["train"], y_train, observables["test"], f, seed)
+            for f in features}
 
 
 # ------------------------------------------------------------------------- comparison

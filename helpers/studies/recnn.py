@@ -31,7 +31,7 @@ from ..training.loop import TrainHistory
 from ..training.recipes import train_recnn, train_topodnn
 from ..xai.nap import hidden_activations
 from ..xai.probing import probe_table
-from .baselines import baseline_scores, train_baseline
+from .baselines import fit_and_score
 from .performance import seed_metrics
 from .transfer import TransferResult, retained_separation
 
@@ -151,9 +151,8 @@ def tagging_performance(tasks: Mapping[str, TaskTrees], preds: Predictions, obs:
     metrics = {t: seed_metrics(task.labels("test"),
                                {"RecNN": [expit(preds[t, s]["test"]["logit"]) for s in seeds]})
                ["RecNN"] for t, task in tasks.items()}
-    bdt_scores = {t: baseline_scores(train_baseline(obs[t]["train"], task.labels("train"),
-                                                    BDT_FEATURES, seed), obs[t]["test"],
-                                     BDT_FEATURES) for t, task in tasks.items()}
+    bdt_scores = {t: fit_and_score(obs[t]["train"], task.labels("train"), obs[t]["test"],
+                                   BDT_FEATURES, seed) for t, task in tasks.items()}
     bdt_auc = {t: summarize(task.labels("test"), bdt_scores[t])["auc"] for t, task in tasks.items()}
     return TaskPerformance(metrics, bdt_scores, bdt_auc)
 

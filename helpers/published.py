@@ -21,7 +21,7 @@ from dataclasses import dataclass
 class Published:
     """One published number and where it comes from."""
 
-    value: float | tuple[int, ...]
+    value: float | tuple[float, ...]
     #: citation key in book/references.bib
     cite: str
     #: where in the source: table, figure or slide
@@ -101,6 +101,10 @@ PUBLISHED: dict[str, Published] = {
        for (a, b), v in ((("w_qcd", "top_qcd"), 0.891), (("quark_gluon", "top_qcd"), 0.791),
                          (("top_qcd", "w_qcd"), 0.911), (("quark_gluon", "w_qcd"), 0.822),
                          (("w_qcd", "quark_gluon"), 0.763), (("top_qcd", "quark_gluon"), 0.759))},
+    # Fig. 1 and its discussion: a high-saliency spot in the QCD jets of the W/QCD task
+    "cheng.saliency.qcd_spot": Published((2.0, 3.5), _C, "Fig. 1 and its discussion",
+                                         CHENG_SAMPLES, "Lund-plane (ln 1/Delta, ln k_t) of a hard "
+                                         "splitting between the QCD mass peak and the W mass"),
     # --- the benchmark paper: published taggers (AUC, 1/eps_B at eps_S = 0.3) ---------------
     **{f"benchmark.{tagger}.{metric}": Published(v, _B, "comparison table of all taggers", BENCHMARK_SAMPLES)
        for tagger, auc, rej in (("topodnn", 0.972, 295.0), ("lola", 0.980, 722.0),
@@ -120,7 +124,7 @@ def entry(key: str) -> Published:
             from None
 
 
-def value(key: str) -> float | tuple[int, ...]:
+def value(key: str) -> float | tuple[float, ...]:
     """The published value of ``key``."""
     return entry(key).value
 

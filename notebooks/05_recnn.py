@@ -54,10 +54,12 @@ from helpers.plots import lund as lplots
 from helpers.plots import recnn as rplots
 from helpers.plots import transfer as tplots
 from helpers.plots.performance import roc_curves
+from helpers.results import ChapterRecord
 from helpers.studies import lund, recnn, transfer
 from helpers.training.recipes import recnn_config
 
 prof, settings, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
+results = ChapterRecord("05_recnn", prof, seeds, data_source, explains="recnn-differences")
 
 # %% [markdown]
 # ## Jets and their clustering trees
@@ -123,6 +125,11 @@ models, preds, histories = recnn.train_all(tasks, prof, seeds, device)
 CHENG_AUC = recnn.cheng_auc()  # Cheng's RecNN AUC per task (helpers.published)
 obs = recnn.task_observables(tasks)
 perf = recnn.tagging_performance(tasks, preds, obs, seeds, seed)
+recnn_auc, bdt_auc = recnn.recnn_aucs(tasks, preds, seeds), recnn.bdt_aucs(tasks, perf)
+for t in tasks:
+    results.record(f"recnn_auc_{t}", recnn_auc[t], published=f"cheng.auc.{t}")
+for key, sentence in recnn.performance_claims(recnn_auc, bdt_auc).items():
+    results.claim(key, sentence)
 recnn.auc_table(perf, CHENG_AUC, histories, seeds)
 
 # %% [markdown]
@@ -140,13 +147,16 @@ for ax, (t, task) in zip(axes, tasks.items()):
 fig.tight_layout()
 
 # %% [markdown]
-# **Reading the table.** Three differences from Cheng's set-up move the AUCs. Our jets have
-# no detector simulation, so their substructure is sharper — this helps the BDT on
-# observables most, which is why it is hard to beat on W and top jets here. Our $p_T$
-# window is narrower. And the standard profile trains on far fewer jets, for fewer epochs,
-# than the papers (sizes and epochs are printed above; the `full` profile is paper-scale).
-# Quark/gluon is the hardest task in both studies: the two classes differ in how much they
-# radiate (their colour charge), not by a resonance, and no single splitting gives them away.
+# (recnn-differences)=
+# **Reading the table.** {glue:md}`recnn_vs_bdt` (Spreads are over the training seeds, or
+# from a bootstrap over the test jets where a profile trains one seed.) Three differences
+# from Cheng's set-up move the AUCs. Our jets have no detector simulation, so their
+# substructure is sharper, which helps a BDT on substructure observables most. Our $p_T$
+# window is narrower. And the `ci` and `standard` profiles train on far fewer jets, for fewer
+# epochs, than the papers (sizes and epochs are printed above; the `full` profile is
+# paper-scale). Quark/gluon is the hardest task in Cheng's study — the two classes differ in
+# how much they radiate (their colour charge), not by a resonance, and no single splitting
+# gives them away — and here {glue:md}`hardest_task`.
 
 # %% [markdown]
 # ## What the embedding knows: linear probes
@@ -167,6 +177,12 @@ fig.tight_layout()
 # %%
 CHENG_R2 = recnn.cheng_r2()  # Table 1; no jet-mass row: Cheng's "mass" row is lambda^1_2
 r2 = recnn.embedding_probes(tasks, preds, obs, seeds, settings["probe_jets"])
+for key, (m, paper_key) in recnn.probe_records(r2, len(seeds)).items():
+    results.record(key, m, fmt="{:.2f}", published=paper_key)
+probe_text, probe_verdict, probe_evidence = recnn.probe_claims(r2, CHENG_R2, len(seeds))
+for key, sentence in probe_text.items():
+    results.claim(key, sentence)
+results.finding("finding_probe_pattern", probe_verdict, probe_evidence)
 recnn.r2_table(r2, CHENG_R2)
 
 # %% tags=["hide-input"]
@@ -178,11 +194,9 @@ fig = rplots.probe_bars(r2, CHENG_R2)
 # count the constituents and measure how hard they are — for quark/gluon; the
 # N-subjettiness *ratios*, the classic prong taggers, were hardly readable. The embedding
 # is trained only to separate the classes, so it keeps what separates them: a probe with a
-# high $R^2$ points to an observable the network has (linearly) rediscovered. In our runs the
-# quark/gluon embedding again carries the multiplicity best and the top/QCD embedding the
-# width, $\tau_1$ and the mass, as in the paper. The ratios $\tau_{21}$ and $\tau_{32}$,
-# in contrast, are read better than in Cheng's table on the resonance tasks: at particle
-# level the prong structure they measure is sharper. Two cautions: $R^2$ depends on how an
+# high $R^2$ points to an observable the network has (linearly) rediscovered. In this run,
+# {glue:md}`probe_leaders` {glue:md}`probe_ratios` (At particle level the prong structure
+# the ratios measure is sharper than behind a detector simulation.) Two cautions: $R^2$ depends on how an
 # observable is distributed (a bounded ratio with a long tail is harder for a straight line
 # than a quantity that grows with the energy flow), and a probe fitted on a few thousand
 # jets has a spread of its own, visible in the error bars.
@@ -200,14 +214,14 @@ fig = rplots.probe_bars(r2, CHENG_R2)
 topo_r2 = recnn.topodnn_probes(splits["top_qcd"], tasks["top_qcd"], obs["top_qcd"], prof, seeds,
                                device, settings["probe_jets"])
 layer_r2 = recnn.layer_probe_table(r2, topo_r2)
+results.claim("probe_layers", recnn.probe_layer_claim(layer_r2, r2, topo_r2, len(seeds)))
 fig = rplots.layer_probe_heatmap(layer_r2)
 
 # %% [markdown]
-# Readability falls towards the output in both networks, most steeply in the TopoDNN's narrow
-# last layers (12 and 6 nodes), which keep little more than what separates top from QCD.
-# Cheng found the RecNN embedding more readable than the last layers of the fully connected
-# network, an LSTM and a CNN; here the TopoDNN's widest layer (102 nodes), which sees the
-# constituents directly, is the closest competitor of the RecNN embedding.
+# {glue:md}`probe_layers` (The spread of a mean over observables is bounded by the mean of
+# their seed spreads, which is used here.) A narrow last layer can keep little more than
+# what separates top from QCD. Cheng found the RecNN embedding more readable than the last
+# layers of a fully connected network, an LSTM and a CNN.
 
 # %% [markdown]
 # ## Transferability
@@ -234,23 +248,29 @@ fig = tplots.transfer_figure(transferred, base_auc, PAIRS, paper_name="Cheng")
 multiplicity_r2 = {t: r2[t, "embedding"]["multiplicity"][0] for t in tasks}
 shares = transfer.retained_shares(transferred, base_auc, multiplicity_r2, list(tasks))
 print("\n".join(transfer.retained_lines(shares)))
+for key, (m, paper_key) in transfer.transfer_records(transferred).items():
+    results.record(key, m, published=paper_key)
+mult_r2 = {t: recnn.probe_measurements(r2, len(seeds))[t]["multiplicity"] for t in tasks}
+text, transfer_verdict, evidence = transfer.transfer_claims(transferred, recnn_auc, PAIRS, mult_r2)
+for key, sentence in text.items():
+    results.claim(key, sentence)
+results.finding("finding_transfer_pattern", transfer_verdict, evidence)
 
 # %% [markdown]
-# **What transfers.** As in Cheng's Table 2, embeddings transfer best between the two
+# **What transfers.** In Cheng's Table 2, embeddings transfer best between the two
 # resonance tasks — same QCD background, multi-prong signals, the information sits in the
 # hard splittings near the root — and less well from or to quark/gluon, whose embedding is
-# about counting and weighing the many soft emissions. Less well is not uniformly badly:
-# the lines above give, for each target, the share each source retains next to how well
-# the source's embedding encodes the constituent multiplicity (the probe section), the
-# classic quark/gluon observable; a resonance embedding that happens to
-# encode the multiplicity carries over to quark/gluon much better than one that does not,
-# and this is where our numbers and Cheng's differ most. The "retained" column compares tasks
+# about counting and weighing the many soft emissions. The "retained" column compares tasks
 # whose base AUCs differ: it is the share of the base separation $\mathrm{AUC} - 0.5$ that
-# survives. The random-embedding floor is the extension: a recursive network with random,
-# frozen weights already summarises a tree well enough for a trained head to tag W and top
-# jets far above chance — the tree itself and the node features carry much of the
-# information — so a transferred embedding should be judged by how far it lies above that
-# floor, not above 0.5.
+# survives (spreads over the transfer seeds and of the base AUC). In this run,
+# {glue:md}`transfer_resonance`. The lines above give, for each target, the share each source
+# retains next to how well the source's embedding encodes the constituent multiplicity (the
+# probe section), the classic quark/gluon observable. {glue:md}`transfer_multiplicity`.
+# {glue:md}`transfer_paper`.
+#
+# The random-embedding floor is the extension. {glue:md}`transfer_floor`. Whatever the floor
+# reaches comes from the tree and the node features alone, so a transferred embedding is
+# judged by how far it lies above the floor, not above 0.5.
 
 # %% [markdown]
 # ## Saliency on the Lund plane
@@ -325,35 +345,35 @@ saliency.agreement.style.format("{:.2f}", na_rep="(one seed)")
 
 # %%
 regions = lund.task_regions(tasks, saliency.node_saliency)
+sal_text, sal_verdict, sal_evidence = lund.saliency_claims(tasks, saliency.node_saliency,
+                                                           settings["min_bin_nodes"])
+for key, sentence in sal_text.items():
+    results.claim(key, sentence)
+results.finding("finding_saliency_by_task", sal_verdict, sal_evidence)
 lund.region_summary(regions).style.format("{:.2f}", na_rep="–")
 
 # %% [markdown]
-# **What the maps show**, side by side with Cheng's Fig. 1:
+# **What the maps show**, side by side with Cheng's Fig. 1 (spreads from a bootstrap over
+# the test jets of the first training seed):
 #
-# - *The saliency falls from wide to narrow angles in every task.* The depth profile shows
-#   that this is mostly the depth of the nodes in the angle-ordered C/A tree. The fall is
-#   steepest for top/QCD, faster for top jets than for the QCD jets of the same task (Cheng
-#   suggested that the gradient fades along the longer decay cascades of top jets), and
-#   flattest for quark/gluon, where after a few levels it hardly falls at all although
-#   gluon jets have the tallest trees: the quark/gluon network has learned to keep
-#   listening to the whole tree, as Cheng observed. How fast the saliency fades is a
-#   property of what the network uses, not only of the tree's shape.
-# - *Relative to depth, hard splittings matter and soft ones do not.* At a given angle, the
-#   splittings with large $k_t$ along the upper edge are more salient than the average node
-#   as deep in the tree, soft emissions at the bottom less. The effect is strongest for
-#   quark/gluon, in both classes, matching Cheng's remark that hard-collinear splittings are
-#   important there (he saw it especially for gluon jets).
-# - *Background jets that look like signal draw attention.* In QCD jets, hard splittings
-#   with a node mass near the W mass are more salient than other nodes at their depth —
-#   compare Cheng's high-sensitivity spot in QCD jets near $(2, 3.5)$, a hard splitting
-#   between the QCD mass peak and the W mass, which he too read as the W/QCD network checking
-#   background jets for a two-prong structure. The region table gives the numbers of this
-#   run; resonance-mass regions hold only a fraction of a node per QCD jet, so their bins
-#   are the noisiest.
-# - *Soft-collinear radiation is the least salient.* A small gradient per node is not the
-#   same as no importance: many soft nodes with small gradients can add up, and the
-#   multiplicity — a count of exactly such nodes — is what the quark/gluon embedding encodes
-#   best.
+# - *How fast the saliency fades with depth.* The depth profile shows that the fall from
+#   wide to narrow angles is to a large part the depth of the nodes in the angle-ordered C/A
+#   tree. {glue:md}`saliency_fade` Cheng suggested that the gradient fades along the longer
+#   decay cascades of top jets, and observed that the quark/gluon network keeps listening to
+#   the whole tree.
+# - *Hard and soft splittings, relative to their depth.* {glue:md}`saliency_hard_soft`
+#   Cheng remarked that hard-collinear splittings are important for quark/gluon, especially
+#   in gluon jets.
+# - *Background jets that look like signal.* Cheng saw a high-sensitivity spot in QCD jets
+#   near $(2, 3.5)$, a hard splitting between the QCD mass peak and the W mass, which he read
+#   as the W/QCD network checking background jets for a two-prong structure.
+#   {glue:md}`saliency_qcd_w` The region table gives how many such nodes a jet has: the
+#   rarer a region, the noisier its bins.
+# - *Do the tasks look at different splittings?* Cheng found very different patterns for the
+#   three tasks. {glue:md}`saliency_contrast`
+# - *A small gradient per node is not the same as no importance*: many soft nodes with small
+#   gradients can add up, and the multiplicity — a count of exactly such nodes — is the
+#   classic quark/gluon observable.
 
 # %% [markdown]
 # ## How much level batching buys
@@ -380,19 +400,24 @@ print("\n".join(recnn.summary_lines(perf, CHENG_AUC, r2, CHENG_R2, transferred, 
                                     lund.most_salient_regions(regions))))
 
 # %% [markdown]
-# **In short.** A recursive network that reads the C/A history of a jet reaches, on each of
-# the three tasks, a tagging performance of the same order as Cheng's, but on particle-level
-# jets it does not beat a small BDT on a handful of substructure observables for W and top
-# tagging; on quark/gluon it is competitive. Its jet embedding is, to a large extent, a
-# linear read-out of classic observables — the ones that separate the classes of the task it
-# was trained on — which is also why embeddings transfer best between the two resonance
-# tasks, and to or from quark/gluon only as far as they encode the multiplicity. Its gradients live near the root of the tree and, once
-# that depth effect is divided out, on the hard splittings.
+# **In short.** A recursive network reads the C/A history of a jet. Against a small BDT on a
+# handful of substructure observables: {glue:md}`recnn_vs_bdt` Cheng's three findings, as
+# this run tests them (the evidence is in the sections above, the comparison with both
+# papers on the {doc}`scorecard`): his pattern of linear probes —
+# {glue:md}`finding_probe_pattern_verdict`; transfer good between the resonance tasks and
+# poorer with quark/gluon — {glue:md}`finding_transfer_pattern_verdict`; Lund-plane
+# saliency that differs by task — {glue:md}`finding_saliency_by_task_verdict`.
 #
-# **What the standard profile reduces.** Everything in Cheng's protocol is run — three
-# tasks, several training seeds, all six transfer pairs, probes and saliency — but on a
-# few ten-thousand jets per task and a handful of epochs (see the tables above), so that the
-# chapter fits its share of a book build on a two-core CPU. Networks this data-hungry gain
-# from more jets and epochs: the `full` profile uses paper-scale samples on a GPU. The
-# level-batched implementation is what makes the recursive network affordable at all; the
-# last table measures by how much.
+# **What the profiles reduce.** Everything in Cheng's protocol is run — three tasks, all six
+# transfer pairs, probes and saliency — at the sizes and with the training seeds of the
+# chosen profile (printed with the tables above). The `ci` and `standard` profiles fit a
+# book build on a two-core CPU; networks this data-hungry gain from more jets and epochs,
+# which the `full` profile gives on a GPU. With a single training seed (`ci`), spreads come
+# from bootstraps over the test jets where they can, and comparisons that need a seed spread
+# say so. The level-batched implementation is what makes the recursive network affordable
+# at all; the last table measures by how much.
+
+# %%
+results.used_jets(**{f"{t}_test": len(task.labels("test")) for t, task in tasks.items()},
+                  **{f"{t}_train": len(task.labels("train")) for t, task in tasks.items()})
+results.save()

@@ -95,3 +95,39 @@ def test_unresolved_glue_keys_are_found_in_the_log():
            "(use `path::key`, to glue from another document) [mystnb.glue]",
            "/x/nb.ipynb:20002: WARNING: No source code lexer found for notebook cell 2"]
     assert book.unresolved_glue(log) == log[:1]
+
+
+def test_finding_verdicts_need_every_part_and_fail_on_any_contradiction():
+    from helpers.results import finding_verdict
+
+    assert finding_verdict([1, 1]) == "reproduced"
+    assert finding_verdict([1, 0]) == "inconclusive"
+    assert finding_verdict([1, -1, 0]) == "not reproduced"
+    assert finding_verdict([]) == "inconclusive"
+
+
+def test_agrees_with_a_reference_within_n_spreads():
+    from helpers.results import agrees_with
+
+    assert agrees_with(Measurement(0.95, 0.01), 0.965) is True
+    assert agrees_with(Measurement(0.95, 0.005), 0.97) is False
+    assert agrees_with(Measurement(0.95), 0.97) is None and agrees_with(Measurement(3.0), 3.0)
+
+
+def test_auc_measurement_uses_seeds_when_there_are_several_else_a_bootstrap():
+    from helpers.results import auc_measurement
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 500)
+    scores = [y + rng.normal(0, 1.0, y.size) for _ in range(3)]
+    seeds = auc_measurement(y, scores)
+    assert seeds.n == 3 and seeds.spread == pytest.approx(np.std(
+        [record_module_auc(y, s) for s in scores], ddof=1))
+    one = auc_measurement(y, scores[:1])
+    assert one.n == y.size and 0.005 < one.spread < 0.03  # ~sqrt(AUC(1-AUC)/n)-ish
+
+
+def record_module_auc(y, s):
+    from sklearn.metrics import roc_auc_score
+
+    return roc_auc_score(y, s)

@@ -97,3 +97,49 @@ def bootstrap(statistic: Callable[[np.ndarray], float], n: int, n_boot: int = 20
     rng = np.random.default_rng(seed)
     values = [statistic(rng.integers(0, n, n)) for _ in range(n_boot)]
     return Measurement(float(statistic(np.arange(n))), float(np.std(values, ddof=1)), n)
+
+
+#: verdicts on a paper's qualitative finding
+REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+
+
+def finding_verdict(signs: Sequence[int]) -> str:
+    """The verdict on a finding made of parts: each sign is ``+1`` where this run clearly
+    supports the paper, ``-1`` where it clearly contradicts it, ``0`` where it cannot tell
+    (e.g. :func:`clear_difference` oriented so that ``+1`` is the paper's direction).
+    Reproduced when every part is supported, not reproduced when any is contradicted,
+    inconclusive otherwise."""
+    signs = list(signs)
+    if not signs:
+        return INCONCLUSIVE
+    if any(s < 0 for s in signs):
+        return NOT_REPRODUCED
+    return REPRODUCED if all(s > 0 for s in signs) else INCONCLUSIVE
+
+
+def agrees_with(value: Measurement, reference: float, n_sigma: float = 2.0) -> bool | None:
+    """Whether ``value`` lies within ``n_sigma`` spreads of a ``reference`` without spread
+    (``None`` when ``value`` has no spread and is not exactly ``reference``)."""
+    if value.value == reference:
+        return True
+    if math.isnan(value.spread) or value.spread == 0:
+        return None
+    return abs(value.value - reference) <= n_sigma * value.spread
+
+
+def auc_measurement(labels: np.ndarray, scores: Sequence[np.ndarray], n_boot: int = 200,
+                    seed: int = 0) -> Measurement:
+    """The test AUC of one or more trainings (one score array per seed): their mean, with the
+    spread over seeds when there are several, else a bootstrap over the test jets."""
+    from ..metrics import auc
+
+    labels = np.asarray(labels)
+    if len(scores) > 1:
+        return Measurement.of([auc(labels, s) for s in scores])
+    s = np.asarray(scores[0])
+
+    def statistic(idx: np.ndarray) -> float:
+        return auc(labels[idx], s[idx]) if 0 < labels[idx].sum() < len(idx) else float("nan")
+
+    return bootstrap(statistic, len(labels), n_boot, seed)

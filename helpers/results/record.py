@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from ..cache import atomic_path
 from ..config import Profile, cache_dir, get_profile
-from .claims import Measurement
+from .claims import VERDICTS, Measurement
 
 #: environment variable naming the folder of the chapters' result files
 RESULTS_ENV = "JETBOOK_RESULTS"
@@ -63,7 +63,9 @@ class ChapterRecord:
     """The recorded measurements and claims of one chapter run."""
 
     def __init__(self, chapter: str, profile: Profile | str, seeds: Sequence[int],
-                 data_source: str = "generated", glue: bool = True) -> None:
+                 data_source: str = "generated", glue: bool = True, explains: str = "") -> None:
+        #: the anchor of the chapter's section that explains differences from the papers
+        self.explains = explains
         self.chapter = chapter
         self.profile = get_profile(profile)
         self.seeds = list(seeds)
@@ -71,16 +73,31 @@ class ChapterRecord:
         self.glue = glue
         self.measurements: dict[str, Measurement] = {}
         self.claims: dict[str, str] = {}
+        self.findings: dict[str, dict[str, str]] = {}
+        self.published: dict[str, dict[str, str]] = {}
         self.jets: dict[str, int] = {}
 
     def record(self, key: str, value: Measurement | float, spread: float = float("nan"),
-               n: int | None = None, fmt: str = "{:.3f}") -> Measurement:
+               n: int | None = None, fmt: str = "{:.3f}", published: str | None = None,
+               caveat: str = "", section: str = "") -> Measurement:
         """Keep a measurement and glue it: ``key`` (the value, a float for
         ``{glue:text}`key:.3f```) and ``key.text`` (``"value ± spread"`` in ``fmt``, for
-        ``{glue:md}`key.text```)."""
+        ``{glue:md}`key.text```).
+
+        ``published`` names the :mod:`helpers.published` entry this measures (the scorecard
+        compares the two); ``caveat`` says why the two are not like for like, if they are not
+        (beyond the samples, which the scorecard judges itself); ``section`` is the anchor of
+        the section explaining a difference (default: the chapter's ``explains``).
+        """
         m = value if isinstance(value, Measurement) else Measurement(float(value), spread, n)
         m = Measurement(float(m.value), float(m.spread), m.n)
         self.measurements[key] = m
+        if published is not None:
+            from .. import published as table
+
+            table.entry(published)  # a clear error for an unknown key
+            self.published[key] = {"key": published, "caveat": caveat,
+                                   "section": section or self.explains, "fmt": fmt}
         if self.glue:
             from IPython.display import Markdown
 
@@ -97,6 +114,22 @@ class ChapterRecord:
             _glue(key, Markdown(sentence))
         return sentence
 
+    def finding(self, key: str, verdict: str, evidence: str) -> str:
+        """Keep the verdict on one of the papers' qualitative findings (one of
+        :data:`~helpers.results.claims.VERDICTS`, e.g. from
+        :func:`~helpers.results.claims.finding_verdict`) with the measured evidence, a
+        sentence, and glue the evidence and the verdict as markdown (``{glue:md}`key``` and
+        ``{glue:md}`key_verdict```)."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict {verdict!r} of {key!r} is not one of {VERDICTS}")
+        self.findings[key] = {"verdict": verdict, "evidence": evidence}
+        if self.glue:
+            from IPython.display import Markdown
+
+            _glue(key, Markdown(evidence))
+            _glue(f"{key}_verdict", Markdown(verdict))
+        return verdict
+
     def used_jets(self, **counts: int) -> None:
         """How many jets of each kind the chapter's numbers rest on (e.g. ``test=6000``)."""
         self.jets.update({k: int(v) for k, v in counts.items()})
@@ -109,7 +142,7 @@ class ChapterRecord:
             "versions": package_versions(),
             "measurements": {k: {"value": _number(m.value), "spread": _number(m.spread),
                                  "n": m.n} for k, m in self.measurements.items()},
-            "claims": self.claims,
+            "claims": self.claims, "findings": self.findings, "published": self.published,
         }
 
     def save(self, folder: Path | None = None) -> Path:

@@ -17,4 +17,5 @@ returns tables and arrays; the chapters show them, :mod:`helpers.plots` draws th
 | :mod:`.transfer`       | 5 | frozen-embedding transfer between tasks |
 | :mod:`.lund`           | 5 | gradient saliency on the Lund plane |
 | :mod:`.generation`     | data page | generation rates, pTHat bias, veto margins |
+| :mod:`.scorecard`      | scorecard page | every published number and finding against this build |
 """

@@ -27,6 +27,7 @@ from ..models.recnn import LAYERS, RecNN, evaluation_speed, predict_tree
 from ..physics.observables import compute_observables
 from ..preprocessing import topodnn_features
 from ..preprocessing.recnn import TaskTrees, TreeInputs, level_order, prepare_task
+from ..results.claims import Measurement, auc_measurement, clear_difference, finding_verdict
 from ..training.loop import TrainHistory
 from ..training.recipes import train_recnn, train_topodnn
 from ..xai.nap import hidden_activations
@@ -285,3 +286,171 @@ def summary_lines(perf: TaskPerformance, cheng_auc: Mapping[str, float], r2: Pro
               f"same-depth mean; mean saliency {row['mean saliency']:.2f})"
               for (task, role), row in salient.iterrows()]
     return lines
+
+
+# ------------------------------------------------------------- measurements behind the prose
+#: the observables Cheng found most readable (Table 1) per kind of task
+CHENG_LEADING = {"resonance": ("width", "mass_angularity", "tau1"),
+                 "quark_gluon": ("multiplicity", "pTD")}
+
+
+def task_kind(task: str) -> str:
+    """``"quark_gluon"`` or ``"resonance"`` (W/QCD, top/QCD)."""
+    return "quark_gluon" if task == "quark_gluon" else "resonance"
+
+
+def recnn_aucs(tasks: Mapping[str, TaskTrees], preds: Predictions, seeds: Sequence[int]
+               ) -> dict[str, Measurement]:
+    """Test AUC of the RecNN per task: mean with the seed spread, or a bootstrap over the
+    test jets for a single seed (:func:`~helpers.results.claims.auc_measurement`)."""
+    return {t: auc_measurement(task.labels("test"), [preds[t, s]["test"]["logit"] for s in seeds])
+            for t, task in tasks.items()}
+
+
+def bdt_aucs(tasks: Mapping[str, TaskTrees], perf: TaskPerformance) -> dict[str, Measurement]:
+    """Test AUC of the BDT baseline per task, with a bootstrap over the test jets."""
+    return {t: auc_measurement(task.labels("test"), [perf.bdt_scores[t]]) for t, task in tasks.items()}
+
+
+def performance_claims(recnn_auc: Mapping[str, Measurement], bdt_auc: Mapping[str, Measurement]
+                       ) -> dict[str, str]:
+    """``recnn_vs_bdt`` (per task, which of the two is ahead, or indistinguishable) and
+    ``hardest_task`` (the task of lowest RecNN AUC, and whether clearly so)."""
+    ahead, behind, tied = [], [], []
+    for t in recnn_auc:
+        r, b = recnn_auc[t], bdt_auc[t]
+        text = f"{TASKS[t].title} ({r.text()} against {b.text()})"
+        {1: ahead, -1: behind, 0: tied}[clear_difference(r, b)].append(text)
+    parts = []
+    if behind:
+        parts.append("the BDT on observables is ahead of the RecNN on " + ", ".join(behind))
+    if ahead:
+        parts.append("the RecNN is ahead of the BDT on " + ", ".join(ahead))
+    if tied:
+        parts.append("the two are indistinguishable at this statistics on " + ", ".join(tied))
+    sentence = "; ".join(parts)
+    order = sorted(recnn_auc, key=lambda t: recnn_auc[t].value)
+    hardest, others = order[0], order[1:]
+    clear = all(clear_difference(recnn_auc[o], recnn_auc[hardest]) > 0 for o in others)
+    return {"recnn_vs_bdt": sentence[0].upper() + sentence[1:] + ".",
+            "hardest_task": (f"{TASKS[hardest].title} is the hardest task in this run "
+                             f"(RecNN AUC {recnn_auc[hardest].text()})" if clear else
+                             f"{TASKS[hardest].title} has the lowest RecNN AUC in this run "
+                             f"({recnn_auc[hardest].text()}), not clearly below every other "
+                             "task at this statistics")}
+
+
+def probe_measurements(r2: ProbeR2, n_seeds: int) -> dict[str, dict[str, Measurement]]:
+    """Embedding probe R² per task and observable as :class:`Measurement` (seed spread)."""
+    return {t: {o: Measurement(float(m), float(sd), n_seeds) for o, (m, sd) in obs.items()}
+            for (t, layer), obs in r2.items() if layer == "embedding"}
+
+
+def leading_group(r2: Mapping[str, Measurement], names: Sequence[str]) -> list[str]:
+    """The observables (of ``names``) whose R² is not clearly below the highest one."""
+    best = max(names, key=lambda o: r2[o].value)
+    return [o for o in sorted(names, key=lambda o: -r2[o].value)
+            if o == best or clear_difference(r2[best], r2[o]) <= 0]
+
+
+def _probe_label(o: str) -> str:
+    return PROBES[o].split(" $")[0] if o in ("multiplicity", "width", "mass_angularity") \
+        else PROBES[o]
+
+
+def probe_claims(r2: ProbeR2, cheng_r2: Mapping[str, Sequence[float]], n_seeds: int,
+                 names: Sequence[str] = tuple(list(PROBES)[:-1])
+                 ) -> tuple[dict[str, str], str, str]:
+    """Sentences on what the embeddings encode: ``probe_leaders`` (per task, the observables
+    read best, with the seed spread) and ``probe_ratios`` (the τ ratios against Cheng's
+    values); and the verdict and evidence for Cheng's probe pattern (his leading observables
+    lead ours; the τ ratios read worse than them on the resonance tasks)."""
+    m = probe_measurements(r2, n_seeds)
+    lead_parts, signs, ratio_parts = [], [], []
+    for t, obs in m.items():
+        group = leading_group(obs, names)
+        expected = CHENG_LEADING[task_kind(t)]
+        best_expected = max(expected, key=lambda o: obs[o].value)
+        listing = ", ".join(f"{_probe_label(o)} ({obs[o].text('{:.2f}')})" for o in group[:3])
+        if n_seeds < 2:
+            lead = (f"the {TASKS[t].title} embedding reads {listing} best, in this order")
+            lead += (" — Cheng's leading observables among them" if group[0] in expected
+                     or best_expected in group[:3] else
+                     f" — Cheng's leading {_probe_label(best_expected)} reads "
+                     f"{obs[best_expected].text('{:.2f}')}")
+            signs.append(0)
+        elif len(group) == 1:
+            lead = f"the {TASKS[t].title} embedding reads {listing} clearly best"
+        else:
+            lead = (f"the {TASKS[t].title} embedding reads {listing}"
+                    f"{' and more' if len(group) > 3 else ''} best, indistinguishable from "
+                    "one another at this statistics")
+        if n_seeds < 2:
+            pass
+        elif group[0] in expected or best_expected in group:
+            signs.append(1)
+            lead += " — Cheng's leading observables are among them"
+        else:
+            signs.append(-1 if clear_difference(obs[group[0]], obs[best_expected]) > 0 else 0)
+            lead += (f" — ahead of Cheng's leading {_probe_label(best_expected)} "
+                     f"({obs[best_expected].text('{:.2f}')})")
+        lead_parts.append(lead)
+        if task_kind(t) == "resonance":
+            for ratio in ("tau21", "tau32"):
+                if n_seeds < 2:
+                    signs.append(0)
+                else:
+                    signs.append(clear_difference(obs[best_expected], obs[ratio]))
+                paper = cheng_r2[t][list(PROBES).index(ratio)]
+                side = clear_difference(obs[ratio], Measurement(paper, 0.0))
+                word = ("against" if n_seeds < 2 else
+                        {1: "above", -1: "below", 0: "indistinguishable from"}[side])
+                ratio_parts.append(f"{PROBES[ratio]} on {TASKS[t].title} {obs[ratio].text('{:.2f}')}, "
+                                   f"{word} Cheng's {paper:.2f}")
+    leaders = "; ".join(lead_parts)
+    claims = {"probe_leaders": leaders[0].upper() + leaders[1:] + ".",
+              "probe_ratios": ("The N-subjettiness ratios: " + "; ".join(ratio_parts) + "."
+                               if n_seeds > 1 else "The N-subjettiness ratios: "
+                               + "; ".join(ratio_parts) + " (one training seed: no spread, so "
+                               "no difference from Cheng's values can be called clear).")}
+    evidence = claims["probe_leaders"] + " " + claims["probe_ratios"]
+    return claims, finding_verdict(signs), evidence
+
+
+def probe_layer_claim(layer_r2: pd.DataFrame, r2: ProbeR2,
+                      topo_r2: Mapping[str, Mapping[str, tuple[float, float]]], n_seeds: int,
+                      task: str = "top_qcd") -> str:
+    """Whether readability (mean R² over the observables) falls from the first to the last
+    probed layer in each network, and which layer reads best; the spread of a mean over
+    observables is bounded by the mean of their seed spreads."""
+    spreads = {f"RecNN {layer}": np.nanmean([sd for _, sd in r2[task, layer].values()])
+               for layer in LAYERS}
+    spreads.update({f"TopoDNN {n}": np.nanmean([sd for _, sd in v.values()])
+                    for n, v in topo_r2.items()})
+    mean = layer_r2.mean(axis=0)
+    m = {k: Measurement(float(mean[k]), float(spreads[k]) if n_seeds > 1 else float("nan"),
+                        n_seeds) for k in layer_r2.columns}
+    parts = []
+    for net in ("RecNN", "TopoDNN"):
+        cols = [c for c in layer_r2.columns if c.startswith(net)]
+        first, last = m[cols[0]], m[cols[-1]]
+        verdict = ("goes" if n_seeds < 2 else
+                   {1: "falls", -1: "rises", 0: "does not change clearly"}[clear_difference(first, last)])
+        parts.append(f"{net}: {verdict} from the {cols[0].split(' ', 1)[1]} "
+                     f"({first.text('{:.2f}')}) to the {cols[-1].split(' ', 1)[1]} ({last.text('{:.2f}')})")
+    best = max(m, key=lambda k: m[k].value)
+    runner = max((k for k in m if k != best), key=lambda k: m[k].value)
+    lead = ("ahead of" if n_seeds < 2 else "clearly ahead of"
+            if clear_difference(m[best], m[runner]) > 0 else "indistinguishable at this statistics from")
+    tail = " (one training seed: no spread to judge these differences by)" if n_seeds < 2 else ""
+    return ("The mean $R^2$ over the observables, from the first to the last probed layer — "
+            + "; ".join(parts) + f". The {best} reads best "
+            f"({m[best].text('{:.2f}')}), {lead} the {runner} ({m[runner].text('{:.2f}')}){tail}.")
+
+
+def probe_records(r2: ProbeR2, n_seeds: int) -> dict[str, tuple[Measurement, str]]:
+    """``{glue key: (embedding probe R², Cheng's Table 1 key)}`` for every task and observable
+    Cheng probed."""
+    return {f"r2_{t}_{o}": (m, f"cheng.r2.{t}.{o}")
+            for t, obs in probe_measurements(r2, n_seeds).items() for o, m in obs.items()
+            if f"cheng.r2.{t}.{o}" in published.PUBLISHED}

@@ -30,7 +30,7 @@
 #   contributions, down to the inputs.
 #
 # The paper compares their rankings by eye; here we also **measure** how much they agree.
-# Chapter 2 explains why LRP disagrees with the other two.
+# Chapter 2 explains why LRP can disagree with the other two.
 
 # %% tags=["parameters"]
 profile = "standard"
@@ -52,14 +52,17 @@ from helpers.plots import attribution as xplots
 from helpers.plots import jets as jplots
 from helpers.plots import performance as pplots
 from helpers.preprocessing import topodnn_feature_names, topodnn_features
+from helpers.results import ChapterRecord, Measurement
 from helpers.studies import attribution as attr
 from helpers.studies import learning_curve as lc
+from helpers.studies import performance as perf
 from helpers.studies.baselines import BASELINE_FEATURES, baseline_probabilities
 from helpers.studies.performance import history_table, passing_background, performance_table, seed_metrics
 from helpers.training.recipes import topodnn_config, train_topodnn
 
 prof, settings, device, seeds = start_chapter("topodnn", profile, device, seed, data_source)
 classes = TASKS["top_qcd"].class_names
+results = ChapterRecord("01_topodnn", prof, seeds, data_source, explains="why-our-numbers-differ")
 
 # %% [markdown]
 # ## Inputs: 30 constituents, aligned
@@ -75,8 +78,11 @@ classes = TASKS["top_qcd"].class_names
 #
 # The maps below show where the momentum sits after alignment, averaged over jets: the
 # leading constituent at the origin, the second on the negative $\phi'$ axis, and the
-# rest mostly in the half plane $\eta' \ge 0$ selected by the flip. QCD jets concentrate
-# their momentum near the origin; in top jets it spreads out over the other prongs.
+# rest mostly in the half plane $\eta' \ge 0$ selected by the flip. A QCD jet, with one
+# hard prong, should concentrate its momentum near the origin, a top jet spread it over its
+# other prongs. Measured by the $p_T$-weighted mean distance of the constituents from the
+# origin in $(\eta', \phi')$ (± its standard error over the test jets),
+# {glue:md}`alignment:myst`.
 
 # %%
 splits = load_task("top_qcd", prof, seed=seed, data_source=data_source, data_dir=data_dir)
@@ -84,6 +90,8 @@ train, val, test = splits["train"], splits["val"], splits["test"]
 X_train, X_val, X_test = (topodnn_features(s) for s in (train, val, test))
 y_train, y_test = train.labels, test.labels
 names = topodnn_feature_names()
+results.record("n_train", len(train), fmt="{:,.0f}")
+results.claim("alignment", attr.alignment_claim(X_test, y_test)[0])
 print({k: f"{len(s):,} jets" for k, s in splits.items()}, "| features:", X_train.shape[1])
 
 # %% tags=["hide-input"]
@@ -102,17 +110,26 @@ fig = jplots.preprocessed_images({name: X_test[y_test == label] for label, name 
 # **Batch size.** Larger batches train faster per jet on a CPU, but change the optimisation
 # (fewer, less noisy updates per epoch). The table shows the measured throughput (jets per
 # second including validation, on one CPU thread or the GPU; a cached model shows the
-# numbers of the run that trained it): at this sample size the paper's batch of 96 is
-# affordable, so we keep it.
+# numbers of the run that trained it): with the paper's batch of 96, one network trains in
+# {glue:md}`training_time.text:myst` s at {glue:md}`training_speed.text:myst` jets per second on this
+# profile's {glue:md}`n_train.text:myst` training jets, so we keep it.
 #
-# We train one network per seed; every number below is the mean ± standard deviation over
-# these seeds (with one seed, the `ci` profile shows no spread).
+# We train one network per seed; every number in the tables below is the mean ± standard
+# deviation over these seeds (with a single seed, as in the `ci` profile, they show no
+# spread, and the comparisons in the text use a bootstrap over the test jets instead).
 
 # %%
 runs = [train_topodnn(train, val, prof, s, device) for s in seeds]
 models = [m for m, _ in runs]
 histories = {f"seed {s}": h for s, (_, h) in zip(seeds, runs)}
 cfg = topodnn_config(prof, seed)
+
+# %%
+results.record("topodnn_parameters", count_parameters(models[0]), fmt="{:,.0f}",
+               published="khot.topodnn.parameters")
+results.record("training_time", Measurement.of([h.time_s for h in histories.values()]), fmt="{:.1f}")
+results.record("training_speed", Measurement.of([h.jets_per_s for h in histories.values()]),
+               fmt="{:,.0f}")
 print(f"architecture {cfg['hidden']}, {count_parameters(models[0]):,} trainable parameters "
       f"(paper: {published.value('khot.topodnn.parameters'):,}); batch {cfg['batch_size']}, "
       f"at most {cfg['max_epochs']} epochs, "
@@ -133,7 +150,8 @@ fig.tight_layout()
 # ($\tau_1, \tau_2, \tau_3, \tau_{21}, \tau_{32}$), and the same with the constituent
 # multiplicity added. These observables are computed from the same constituents (all of
 # them, not only the leading 30). On particle-level jets without detector smearing they
-# are very sharp, so the baseline is strong.
+# are very sharp, which should make the baseline strong; the next section measures how
+# strong.
 
 # %%
 train_obs, test_obs = compute_observables(train), compute_observables(test)
@@ -147,40 +165,62 @@ all_probs = {"TopoDNN": [predict_proba(m, X_test) for m in models],
 # accuracy at a probability threshold of 0.5, and the background rejection $1/\varepsilon_B$
 # at signal efficiencies $\varepsilon_S = 0.3$ and 0.5. The paper's values are from
 # {cite}`Khot:2023` (1.2 M training jets of the public benchmark); the benchmark's own
-# TopoDNN entry is from {cite}`Kasieczka:2019dbj`.
+# TopoDNN entry is from {cite}`Kasieczka:2019dbj`. The table gives the mean ± standard
+# deviation over the training seeds; the uncertainties in the text are
+# {glue:md}`claim_spread:myst`.
+#
+# On these test jets, {glue:md}`topodnn_vs_baselines:myst`.
 
 # %%
 PAPER, BENCHMARK = published.metrics("khot.topodnn"), published.metrics("benchmark.topodnn")
-results = seed_metrics(y_test, all_probs)
-performance_table(results, {"TopoDNN, paper (Khot et al.)": PAPER,
+metrics = seed_metrics(y_test, all_probs)
+topodnn = perf.seed_measurements(y_test, all_probs["TopoDNN"])
+for metric, fmt in perf.HEADLINE.items():
+    name = f"topodnn_{perf.glue_name(metric)}"
+    results.record(name, topodnn[metric], fmt=fmt, published=f"khot.topodnn.{metric}")
+    if metric in BENCHMARK:
+        results.record(f"{name}_benchmark", topodnn[metric], fmt=fmt,
+                       published=f"benchmark.topodnn.{metric}")
+performance_table(metrics, {"TopoDNN, paper (Khot et al.)": PAPER,
                             "TopoDNN, benchmark paper": BENCHMARK})
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 6.5))
 pplots.roc_curves(ax, {name: [(y_test, p) for p in probs] for name, probs in all_probs.items()},
                   classes, aucs={name: "AUC " + format_mean_std(*res["auc"], 3)
-                                 for name, res in results.items()})
+                                 for name, res in metrics.items()})
 ax.set_title(f"{len(test):,} test jets, one line per training seed", fontsize=14)
 fig.tight_layout()
 
 # %%
-passing_background(y_test, results).style.format(
+claims = perf.performance_claims(y_test, all_probs, PAPER["auc"], seed=seed)
+for key, sentence in claims.items():
+    results.claim(f"topodnn_{key}", sentence)
+results.claim("claim_spread", perf.spread_words(len(seeds)))
+passing = passing_background(y_test, metrics)
+results.record("topodnn_passing_03", passing.loc["TopoDNN", "background jets passing"], fmt="{:.0f}")
+results.record("n_test_qcd", passing.loc["TopoDNN", "of"], fmt="{:,.0f}")
+passing.style.format(
     {"background jets passing": "{:.0f}", "of": "{:.0f}", "relative uncertainty of 1/εB": "{:.0%}"})
 
 # %% [markdown]
-# **Why our numbers differ from the paper's.** Three effects, in order of size:
+# ## Why our numbers differ
 #
-# 1. *Training statistics.* The paper trains on 1.2 M jets; a profile of this book trains
-#    on the number printed above. A network that sees raw constituents must learn the
-#    substructure that the baseline is handed, and that takes data (see the learning curve
-#    below).
+# To start with the headline number: {glue:md}`topodnn_vs_paper:myst`. Where a profile's
+# numbers differ from the paper's, three effects are at work:
+#
+# 1. *Training statistics.* The paper trains on 1.2 M jets; this profile trains on
+#    {glue:md}`n_train.text:myst`. A network that sees raw constituents must learn the
+#    substructure that the baseline is handed, and that should take data; the learning
+#    curve below measures how much.
 # 2. *Particle level vs detector level.* Our jets are Pythia 8 particles without a detector
 #    simulation; the benchmark's are Delphes energy-flow objects. Without detector
 #    smearing the jet mass and N-subjettiness are sharper, which should help the baseline
 #    more than a network that sees only 30 constituents. Absolute values therefore need not
 #    agree even at equal statistics.
 # 3. *Statistical precision.* The rejection at $\varepsilon_S = 0.3$ is estimated from the
-#    few QCD jets that pass such a tight cut (counted above), so it carries a Poisson
+#    QCD jets that pass such a tight cut — for the TopoDNN {glue:md}`topodnn_passing_03.text:myst`
+#    of {glue:md}`n_test_qcd.text:myst` here (table above) — so it carries a Poisson
 #    uncertainty of roughly $1/\sqrt{N_\text{pass}}$ on top of the spread over seeds.
 #
 # ## How hungry is the network? A learning curve
@@ -192,9 +232,13 @@ passing_background(y_test, results).style.format(
 # (Delphes jets, so only a guide for the eye).
 
 # %%
-curve = lc.learning_curves(train, val, test, train_obs, test_obs, settings["learning_curve"], prof,
-                           seeds, device)
-summary = lc.curve_summary(curve)
+points = lc.curve_points(train, val, test, train_obs, test_obs, settings["learning_curve"], prof,
+                         seeds, device)
+summary = lc.curve_summary(lc.points_table(points, y_test))
+gains = lc.gain_measurements(points, y_test, seed=seed)
+results.claim("learning_gain", lc.gain_claims(gains)["more_jets"])
+for model, gain in gains.items():
+    results.record(f"gain_{'topodnn' if model == 'TopoDNN' else 'baseline'}", gain, fmt="{:+.4f}")
 lc.gain_table(summary).to_frame().style.format("{:+.4f}")
 
 # %% tags=["hide-input"]
@@ -208,9 +252,11 @@ summary.pivot(index="n_train", columns="model", values="mean").style.format("{:.
 
 # %% [markdown]
 # Two things to read off the curve: how quickly the baseline saturates — a handful of
-# observables per jet, which trees learn from few examples — and how much the TopoDNN
-# still gains per doubling of its training set. That slope, not the value at our sample
-# size, is what the paper's 1.2 M training jets exploit.
+# observables per jet, which trees can learn from few examples — and how much the TopoDNN
+# still gains per doubling of its training set. Fitting the AUC against $\log_2 n$, with
+# the uncertainties of the performance section: {glue:md}`learning_gain:myst` The slope, more
+# than the value at our sample size, tells how far more jets could take the network; the
+# paper trained on 1.2 M.
 #
 # ## Attribution: which inputs matter?
 #
@@ -238,6 +284,8 @@ shap_settings = attr.shap_settings(prof, settings, seed)
 methods = ("ΔAUC", "SHAP", *attr.LRP_RULES)
 study = attr.attribution_study(models, X_test, y_test, X_train, methods, shap_settings)
 stats, importances = study.stats, study.importances
+# the spread of the comparisons below: over the seeds, or a bootstrap over the test jets
+replicas = attr.importance_replicas(study, models, X_test, y_test, X_train, shap_settings, seed=seed)
 print(f"KernelSHAP: {2 * settings['shap_jets_per_class']} test jets per network "
       f"({settings['shap_jets_per_class']} per class), {prof.n_background} background jets, "
       f"nsamples = {settings['shap_nsamples']}")
@@ -273,6 +321,13 @@ for name in attr.LRP_RULES:
 # %% tags=["hide-input"]
 fig = xplots.kind_share_panels(importances)
 
+# %%
+share_sentence, shares = attr.momentum_share_claim(replicas)
+results.claim("momentum_shares", share_sentence)
+
+# %% [markdown]
+# In numbers: {glue:md}`momentum_shares:myst`
+
 # %% [markdown]
 # Now the rankings themselves, between the seed-averaged 90-feature importance vectors of
 # every pair of methods, per class (1: identical ranking, 0: unrelated, −1: reversed).
@@ -293,7 +348,18 @@ fig = xplots.rank_heatmaps(importances)
 # much less than each agrees with itself, training noise does not explain the difference.
 
 # %%
+verdict, evidence, taus = attr.shap_dauc_lrp_finding(replicas)
+results.finding("finding_shap_dauc_lrp", verdict, evidence)
+for key, tau in taus.items():
+    results.record(f"tau_{key}", tau, fmt="{:+.2f}")
 attr.agreement_table(study, references=("ΔAUC",)).style.format("{:.2f}", na_rep="—")
+
+# %% [markdown]
+# Khot et al. found that SHAP and ΔAUC rank the inputs alike while LRP ranks them
+# differently. The test here compares, per class, the agreement of SHAP with ΔAUC with
+# that of LRP-ε with each of them, every agreement measured on the same network; a
+# difference counts only where it exceeds the combined spread.
+# {glue:md}`finding_shap_dauc_lrp:myst`
 
 # %% [markdown]
 # ## The top features of each method
@@ -307,18 +373,26 @@ attr.top_feature_table(importances, names, 5)
 # %% [markdown]
 # ## Summary
 #
-# The tables below are generated from this run's numbers. The paper finds that ΔAUC and
-# SHAP both rank the angular positions of the second and third constituents and the
-# leading constituent's $p_T$ highest, while LRP puts much of its relevance on momenta;
-# compare with the shares and rankings measured above. Chapter 2 shows where LRP's
-# preference comes from and how to remove it.
+# The paper finds that ΔAUC and SHAP both rank the angular positions of the second and
+# third constituents and the leading constituent's $p_T$ highest, while LRP puts much of
+# its relevance on momenta and ranks the inputs differently. In this run:
+#
+# - **Performance.** On these test jets, {glue:md}`topodnn_vs_baselines:myst`; and
+#   {glue:md}`topodnn_vs_paper:myst`.
+# - **Momenta.** {glue:md}`momentum_shares:myst`
+# - **Rankings.** {glue:md}`finding_shap_dauc_lrp:myst`
+#
+# The tables below collect the numbers. Chapter 2 shows where a preference of LRP for the
+# momenta comes from and how to remove it.
 
 # %%
 print(f"TopoDNN on {len(train):,} training jets, {len(models)} seed(s):")
-performance_table({"TopoDNN": results["TopoDNN"], "BDT (mass + τ)": results["BDT: mass+tau"]},
+performance_table({"TopoDNN": metrics["TopoDNN"], "BDT (mass + τ)": metrics["BDT: mass+tau"]},
                   {"TopoDNN, paper": PAPER}).drop(index="1/εB at εS = 0.5")
 
 # %%
 overview = attr.method_overview(importances, names, references=("ΔAUC",),
                                 measures=("spearman", "weighted"))
+results.used_jets(test=len(test), train=len(train))
+results.save()
 overview.style.format({"pT share": "{:.0%}", "ρ vs ΔAUC": "{:+.2f}", "weighted τ vs ΔAUC": "{:+.2f}"})

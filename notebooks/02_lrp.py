@@ -334,10 +334,10 @@ cost.style.format({"total [s]": "{:.3f}", "per jet [ms]": "{:.3f}", cost.columns
 # reference method, mean ± spread over the seeds; a move is stated only when the difference
 # exceeds the combined spread:
 #
-# - top jets, against SHAP: {glue:md}`shift_top_shap`; against ΔAUC:
-#   {glue:md}`shift_top_dauc`.
-# - QCD jets, against SHAP: {glue:md}`shift_QCD_shap`; against ΔAUC:
-#   {glue:md}`shift_QCD_dauc`.
+# - top jets, against SHAP: {glue:md}`shift_top_shap:myst`; against ΔAUC:
+#   {glue:md}`shift_top_dauc:myst`.
+# - QCD jets, against SHAP: {glue:md}`shift_QCD_shap:myst`; against ΔAUC:
+#   {glue:md}`shift_QCD_dauc:myst`.
 #
 # The tables below give every method's top inputs, momentum share and agreement (seed-averaged
 # importances), and the verdicts with their numbers.

@@ -148,7 +148,7 @@ fig.tight_layout()
 
 # %% [markdown]
 # (recnn-differences)=
-# **Reading the table.** {glue:md}`recnn_vs_bdt` (Spreads are over the training seeds, or
+# **Reading the table.** {glue:md}`recnn_vs_bdt:myst` (Spreads are over the training seeds, or
 # from a bootstrap over the test jets where a profile trains one seed.) Three differences
 # from Cheng's set-up move the AUCs. Our jets have no detector simulation, so their
 # substructure is sharper, which helps a BDT on substructure observables most. Our $p_T$
@@ -156,7 +156,7 @@ fig.tight_layout()
 # epochs, than the papers (sizes and epochs are printed above; the `full` profile is
 # paper-scale). Quark/gluon is the hardest task in Cheng's study — the two classes differ in
 # how much they radiate (their colour charge), not by a resonance, and no single splitting
-# gives them away — and here {glue:md}`hardest_task`.
+# gives them away — and here {glue:md}`hardest_task:myst`.
 
 # %% [markdown]
 # ## What the embedding knows: linear probes
@@ -195,7 +195,7 @@ fig = rplots.probe_bars(r2, CHENG_R2)
 # N-subjettiness *ratios*, the classic prong taggers, were hardly readable. The embedding
 # is trained only to separate the classes, so it keeps what separates them: a probe with a
 # high $R^2$ points to an observable the network has (linearly) rediscovered. In this run,
-# {glue:md}`probe_leaders` {glue:md}`probe_ratios` (At particle level the prong structure
+# {glue:md}`probe_leaders:myst` {glue:md}`probe_ratios:myst` (At particle level the prong structure
 # the ratios measure is sharper than behind a detector simulation.) Two cautions: $R^2$ depends on how an
 # observable is distributed (a bounded ratio with a long tail is harder for a straight line
 # than a quantity that grows with the energy flow), and a probe fitted on a few thousand
@@ -218,7 +218,7 @@ results.claim("probe_layers", recnn.probe_layer_claim(layer_r2, r2, topo_r2, len
 fig = rplots.layer_probe_heatmap(layer_r2)
 
 # %% [markdown]
-# {glue:md}`probe_layers` (The spread of a mean over observables is bounded by the mean of
+# {glue:md}`probe_layers:myst` (The spread of a mean over observables is bounded by the mean of
 # their seed spreads, which is used here.) A narrow last layer can keep little more than
 # what separates top from QCD. Cheng found the RecNN embedding more readable than the last
 # layers of a fully connected network, an LSTM and a CNN.
@@ -263,12 +263,12 @@ results.finding("finding_transfer_pattern", transfer_verdict, evidence)
 # about counting and weighing the many soft emissions. The "retained" column compares tasks
 # whose base AUCs differ: it is the share of the base separation $\mathrm{AUC} - 0.5$ that
 # survives (spreads over the transfer seeds and of the base AUC). In this run,
-# {glue:md}`transfer_resonance`. The lines above give, for each target, the share each source
+# {glue:md}`transfer_resonance:myst`. The lines above give, for each target, the share each source
 # retains next to how well the source's embedding encodes the constituent multiplicity (the
-# probe section), the classic quark/gluon observable. {glue:md}`transfer_multiplicity`.
-# {glue:md}`transfer_paper`.
+# probe section), the classic quark/gluon observable. {glue:md}`transfer_multiplicity:myst`.
+# {glue:md}`transfer_paper:myst`.
 #
-# The random-embedding floor is the extension. {glue:md}`transfer_floor`. Whatever the floor
+# The random-embedding floor is the extension. {glue:md}`transfer_floor:myst`. Whatever the floor
 # reaches comes from the tree and the node features alone, so a transferred embedding is
 # judged by how far it lies above the floor, not above 0.5.
 
@@ -358,19 +358,19 @@ lund.region_summary(regions).style.format("{:.2f}", na_rep="–")
 #
 # - *How fast the saliency fades with depth.* The depth profile shows that the fall from
 #   wide to narrow angles is to a large part the depth of the nodes in the angle-ordered C/A
-#   tree. {glue:md}`saliency_fade` Cheng suggested that the gradient fades along the longer
+#   tree. {glue:md}`saliency_fade:myst` Cheng suggested that the gradient fades along the longer
 #   decay cascades of top jets, and observed that the quark/gluon network keeps listening to
 #   the whole tree.
-# - *Hard and soft splittings, relative to their depth.* {glue:md}`saliency_hard_soft`
+# - *Hard and soft splittings, relative to their depth.* {glue:md}`saliency_hard_soft:myst`
 #   Cheng remarked that hard-collinear splittings are important for quark/gluon, especially
 #   in gluon jets.
 # - *Background jets that look like signal.* Cheng saw a high-sensitivity spot in QCD jets
 #   near $(2, 3.5)$, a hard splitting between the QCD mass peak and the W mass, which he read
 #   as the W/QCD network checking background jets for a two-prong structure.
-#   {glue:md}`saliency_qcd_w` The region table gives how many such nodes a jet has: the
+#   {glue:md}`saliency_qcd_w:myst` The region table gives how many such nodes a jet has: the
 #   rarer a region, the noisier its bins.
 # - *Do the tasks look at different splittings?* Cheng found very different patterns for the
-#   three tasks. {glue:md}`saliency_contrast`
+#   three tasks. {glue:md}`saliency_contrast:myst`
 # - *A small gradient per node is not the same as no importance*: many soft nodes with small
 #   gradients can add up, and the multiplicity — a count of exactly such nodes — is the
 #   classic quark/gluon observable.
@@ -401,12 +401,12 @@ print("\n".join(recnn.summary_lines(perf, CHENG_AUC, r2, CHENG_R2, transferred, 
 
 # %% [markdown]
 # **In short.** A recursive network reads the C/A history of a jet. Against a small BDT on a
-# handful of substructure observables: {glue:md}`recnn_vs_bdt` Cheng's three findings, as
+# handful of substructure observables: {glue:md}`recnn_vs_bdt:myst` Cheng's three findings, as
 # this run tests them (the evidence is in the sections above, the comparison with both
 # papers on the {doc}`scorecard`): his pattern of linear probes —
-# {glue:md}`finding_probe_pattern_verdict`; transfer good between the resonance tasks and
-# poorer with quark/gluon — {glue:md}`finding_transfer_pattern_verdict`; Lund-plane
-# saliency that differs by task — {glue:md}`finding_saliency_by_task_verdict`.
+# {glue:md}`finding_probe_pattern_verdict:myst`; transfer good between the resonance tasks and
+# poorer with quark/gluon — {glue:md}`finding_transfer_pattern_verdict:myst`; Lund-plane
+# saliency that differs by task — {glue:md}`finding_saliency_by_task_verdict:myst`.
 #
 # **What the profiles reduce.** Everything in Cheng's protocol is run — three tasks, all six
 # transfer pairs, probes and saliency — at the sizes and with the training seeds of the

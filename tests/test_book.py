@@ -209,12 +209,10 @@ def test_jupyter_book_failure_fails_render(tmp_path):
 # --------------------------------------------------------------------------- full ci build
 
 
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    """Build the whole book once (execute + render) on the ci profile."""
-    build_dir = os.environ.get("JETBOOK_TEST_BUILD_DIR") or tmp_path_factory.mktemp("book")
+def _build_ci(build_dir, seed: int = 0):
+    """Build the whole book (execute + render) on the ci profile with training seed ``seed``."""
     cmd = [sys.executable, "-m", "helpers.book", "build", "--profile", "ci",
-           "--build-dir", str(build_dir)]
+           "--build-dir", str(build_dir), "--seed", str(seed)]
     source_files = sorted(p.name for p in (ROOT / "notebooks").iterdir())
     start = time.perf_counter()
     try:
@@ -225,10 +223,22 @@ def built_book(tmp_path_factory):
     if proc.returncode != 0:
         pytest.fail(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n"
                     f"{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
-    print(f"\nci book build: {elapsed:.1f} s\n{proc.stdout}")
+    print(f"\nci book build (seed {seed}): {elapsed:.1f} s\n{proc.stdout}")
     assert sorted(p.name for p in (ROOT / "notebooks").iterdir()) == source_files, \
         "the build wrote into notebooks/ (it must only write to the build folder)"
     return book.build_paths("ci", build_dir), proc.stdout
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory):
+    """The whole book built once on the ci profile (seed 0)."""
+    return _build_ci(os.environ.get("JETBOOK_TEST_BUILD_DIR") or tmp_path_factory.mktemp("book"))
+
+
+@pytest.fixture(scope="module")
+def built_book_other_seed(tmp_path_factory):
+    """The whole book built again on the ci profile with other training seeds."""
+    return _build_ci(tmp_path_factory.mktemp("book-seed1"), seed=1)
 
 
 @pytest.mark.slow
@@ -397,3 +407,43 @@ def test_prose_pages_in_browser(driver, server):
         "return document.querySelectorAll('.citation, div.citation, dl.citation > dt').length;")
     n_bib = (ROOT / "book" / "references.bib").read_text().count("\n@")
     assert n_refs >= n_bib, f"references page shows {n_refs} entries, references.bib has {n_bib}"
+
+
+# --------------------------------------------------------------------------- the scorecard
+def _scorecard_follows_the_numbers(paths, seed: int) -> dict:
+    """The scorecard of a build: its verdicts recomputed from the chapters' result files
+    equal the page's, every chapter's findings were tested, and the page renders."""
+    from helpers.studies import scorecard
+
+    saved = json.loads((paths.results / "scorecard.json").read_text())
+    runs = scorecard.load_runs(paths.results, "ci", seed, "generated")
+    assert not runs.skipped, f"result files of other settings in a fresh build: {runs.skipped}"
+    quantities, findings = scorecard.quantity_frame(runs), scorecard.findings_frame(runs)
+    assert [q["verdict"] for q in saved["quantities"]] == quantities["verdict"].tolist()
+    assert [f["verdict"] for f in saved["findings"]] == findings["verdict"].tolist()
+    assert "not run in this build" not in findings["verdict"].tolist()
+    assert len(quantities) >= 30, "chapters record too few published quantities"
+    page = (paths.html / "notebooks" / "scorecard.html").read_text()
+    for verdict in set(findings["verdict"]):
+        assert verdict in page
+    return {q["quantity"]: q["value"] for q in saved["quantities"]}
+
+
+@pytest.mark.slow
+def test_scorecard_follows_each_runs_numbers(built_book, built_book_other_seed):
+    values = [_scorecard_follows_the_numbers(built_book[0], 0),
+              _scorecard_follows_the_numbers(built_book_other_seed[0], 1)]
+    for paths in (built_book[0], built_book_other_seed[0]):
+        assert book.notebook_errors(paths.notebooks / "scorecard.ipynb") == []
+    changed = [k for k in values[0] if k in values[1] and values[0][k] != values[1][k]]
+    assert changed, "another training seed changed no recorded number"
+
+
+@pytest.mark.slow
+def test_scorecard_page_in_browser(driver, server):
+    _open(driver, f"{server}/notebooks/scorecard.html")
+    n_tables = driver.execute_script("return document.querySelectorAll('table.scorecard').length;")
+    assert n_tables >= 3, f"scorecard shows {n_tables} tables"
+    text = driver.execute_script("return document.body.innerText;")
+    assert "not run in this build" not in text
+    _assert_no_error_output(driver, "scorecard")

@@ -112,3 +112,11 @@ def test_no_typed_run_numbers_in_prose(path):
     assert not typed, "numerals typed in markdown (glue them, take them from helpers.published, " \
         "or add a definitional constant to DEFINITIONAL):\n" + "\n".join(
             f"  cell {i}: {n!r} in {line!r}" for i, n, line in typed)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_glued_sentences_are_parsed_as_myst(path):
+    """``{glue:md}`key``` parses as CommonMark, where ``$...$`` stays raw text: glued claims
+    with math need ``{glue:md}`key:myst```."""
+    plain = re.findall(r"\{glue:md\}`([^`:]+)`", path.read_text())
+    assert not plain, f"{path.name}: glue:md without :myst for {plain}"

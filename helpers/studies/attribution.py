@@ -33,9 +33,23 @@ from ..data.processes import TASKS
 from ..metrics import mean_std
 from ..models import predict_logits
 from ..preprocessing.topodnn import FEATURES_PER_CONSTITUENT
-from ..results.claims import Measurement, compare
-from ..xai.agreement import RANK_MEASURES, rank_agreement, seed_agreement, top_features, top_k_overlap
-from ..xai.differential import differential_relevance, mad_relevance
+from ..results.claims import (
+    NOT_REPRODUCED,
+    REPRODUCED,
+    Measurement,
+    clear_difference,
+    compare,
+    finding_verdict,
+)
+from ..xai.agreement import (
+    RANK_LABELS,
+    RANK_MEASURES,
+    rank_agreement,
+    seed_agreement,
+    top_features,
+    top_k_overlap,
+)
+from ..xai.differential import differential_relevance, mad_relevance, occluded_outputs
 from ..xai.lrp import lrp, mean_behaviour_relevance
 from ..xai.occlusion import delta_auc
 from ..xai.shap_kernel import kernel_shap, sample_background
@@ -461,3 +475,230 @@ def class_correlations(X: np.ndarray, y: np.ndarray,
 def completeness_gap(relevance: np.ndarray, logits: np.ndarray, logit_of_mean: float) -> np.ndarray:
     """Per jet ``sum_k D_k - (f(x) - f(x_mean))``: zero for an additive network."""
     return relevance.sum(axis=1) - (logits - logit_of_mean)
+
+
+# ------------------------------------------- uncertainties of the attribution comparisons
+@dataclass
+class ImportanceReplicas:
+    """Importance vectors ``{method: {class: (d,)}}`` with replicas that measure their spread.
+
+    ``kind == "seeds"``: one replica per training seed's network (a statistic is the mean ±
+    spread of its per-network values); ``kind == "jets"``: bootstrap resamples of the test
+    jets of a single network (the statistic of ``central``, the full sample, ± its spread
+    over the resamples)."""
+
+    central: dict[str, dict[str, np.ndarray]]
+    replicas: list[dict[str, dict[str, np.ndarray]]]
+    kind: str
+    #: the test jets behind the bootstrap (``kind == "jets"``)
+    n_jets: int | None = None
+
+    def measure(self, statistic: Callable[[Mapping[str, Mapping[str, np.ndarray]]], float]
+                ) -> Measurement:
+        """``statistic(importances)`` with its spread over the replicas."""
+        values = [float(statistic(r)) for r in self.replicas]
+        if self.kind == "seeds":
+            return Measurement.of(values)
+        spread = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+        return Measurement(float(statistic(self.central)), spread, self.n_jets)
+
+    @property
+    def spread_words(self) -> str:
+        """Where the spread comes from, in words that follow "measured"."""
+        return (f"as the mean ± spread over {len(self.replicas)} training seeds"
+                if self.kind == "seeds" else "on a single network, ± a bootstrap over its test jets")
+
+
+def seed_replicas(study: AttributionStudy) -> ImportanceReplicas:
+    """One replica per training seed's network of an :func:`attribution_study`."""
+    n = len(next(iter(study.runs.values())))
+    central = {m: {c: v[0] for c, v in s.items()} for m, s in study.stats.items()}
+    return ImportanceReplicas(central, [{m: r[i] for m, r in study.runs.items()}
+                                        for i in range(n)], "seeds")
+
+
+def column_aucs(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """ROC AUC of every column of ``scores`` ``(n, k)`` for labels ``y`` (ties count half,
+    as in :func:`helpers.metrics.auc`), from the ranks: one sort per column."""
+    from scipy.stats import rankdata
+
+    y = np.asarray(y) == 1
+    n1, n0 = int(y.sum()), int((~y).sum())
+    ranks = rankdata(scores, axis=0)
+    return (ranks[y].sum(axis=0) - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def _per_jet(model: nn.Module, X: np.ndarray, y: np.ndarray, X_train: np.ndarray, method: str,
+             shap: Mapping | None) -> tuple[np.ndarray, np.ndarray]:
+    """``|attribution|`` per jet ``(n, d)`` of a per-jet method of :func:`method_summaries`, and
+    the labels of those jets."""
+    mean = np.asarray(X_train).mean(axis=0)
+    if method == "SHAP":
+        idx, _, values = explained_shap(model, X, y, X_train, **dict(shap or {}))
+        return np.abs(values), np.asarray(y)[idx]
+    if method in LRP_RULES:
+        return np.abs(lrp(model, X, rules=LRP_RULES[method])), np.asarray(y)
+    if method == "LRP-ε − MB":
+        return np.abs(lrp(model, X) - mean_behaviour_relevance(model, mean)), np.asarray(y)
+    if method == "MAD":
+        return np.abs(differential_relevance(model, X, mean)), np.asarray(y)
+    raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
+
+
+def jet_bootstrap_replicas(model: nn.Module, X: np.ndarray, y: np.ndarray, X_train: np.ndarray,
+                           methods: Sequence[str], shap: Mapping | None = None,
+                           n_boot: int = 200, seed: int = 0,
+                           names: Mapping[int, str] = CLASS_NAMES) -> ImportanceReplicas:
+    """The importances of :func:`method_summaries` for one network, recomputed on ``n_boot``
+    bootstrap resamples of the jets: ΔAUC from the occluded outputs (computed once) on each
+    resampled test set, the per-jet methods as class means over the resampled jets (SHAP's
+    explained jets are resampled among themselves)."""
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y)
+    per_jet = {m: _per_jet(model, X, y, X_train, m, shap) for m in methods if m != "ΔAUC"}
+    if "ΔAUC" in methods:
+        scores = np.column_stack([predict_logits(model, X),
+                                  occluded_outputs(model, X, np.asarray(X_train).mean(axis=0))])
+
+    def importances(pick: Callable[[int], np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+        out = {}
+        for m in methods:
+            if m == "ΔAUC":
+                idx = pick(len(y))
+                a = column_aucs(y[idx], scores[idx])
+                out[m] = {c: a[0] - a[1:] for c in names.values()}
+            else:
+                values, labels = per_jet[m]
+                idx = pick(len(labels))
+                v, lab = values[idx], labels[idx]
+                out[m] = {c: v[lab == label].mean(axis=0) for label, c in names.items()}
+        return out
+
+    central = importances(np.arange)
+    replicas = [importances(lambda n: rng.integers(0, n, n)) for _ in range(n_boot)]
+    return ImportanceReplicas(central, replicas, "jets", len(y))
+
+
+def importance_replicas(study: AttributionStudy, models: Sequence[nn.Module], X: np.ndarray,
+                        y: np.ndarray, X_train: np.ndarray, shap: Mapping | None = None,
+                        n_boot: int = 200, seed: int = 0) -> ImportanceReplicas:
+    """:func:`seed_replicas` with several training seeds, else (a single network has no seed
+    spread) :func:`jet_bootstrap_replicas` of the study's methods."""
+    if len(models) > 1:
+        return seed_replicas(study)
+    return jet_bootstrap_replicas(models[0], X, y, X_train, list(study.runs), shap, n_boot, seed)
+
+
+def replica_agreement(replicas: ImportanceReplicas, a: str, b: str, cls: str,
+                      measure: str = "weighted") -> Measurement:
+    """Rank agreement of methods ``a`` and ``b`` for class ``cls``, with its spread."""
+    corr = RANK_MEASURES[measure]
+    return replicas.measure(lambda imp: corr(imp[a][cls], imp[b][cls])[0])
+
+
+def shap_dauc_lrp_finding(replicas: ImportanceReplicas, lrp_method: str = "LRP-ε",
+                          classes: Sequence[str] = tuple(CLASS_NAMES.values()),
+                          measure: str = "weighted",
+                          n_sigma: float = 1.0) -> tuple[str, str, dict[str, Measurement]]:
+    """Khot et al.'s finding that SHAP and ΔAUC rank the inputs alike while LRP ranks them
+    differently, tested on this run: per class, the agreement of SHAP with ΔAUC against that
+    of ``lrp_method`` with SHAP and with ΔAUC.  Each of these comparisons is ``+1`` when SHAP
+    and ΔAUC agree clearly better (by more than ``n_sigma`` combined spreads), ``-1`` when LRP
+    agrees clearly better, ``0`` otherwise; :func:`finding_verdict` of them all.
+
+    Returns the verdict, the evidence sentence and the agreements
+    ``{"<a>_<b>_<class>": Measurement}``."""
+    fmt, symbol = "{:+.2f}", RANK_LABELS[measure]
+    pairs = {"shap_dauc": ("SHAP", "ΔAUC"), "lrp_shap": (lrp_method, "SHAP"),
+             "lrp_dauc": (lrp_method, "ΔAUC")}
+    taus = {f"{key}_{c}": replica_agreement(replicas, a, b, c, measure)
+            for key, (a, b) in pairs.items() for c in classes}
+    signs = {(c, ref): clear_difference(taus[f"shap_dauc_{c}"], taus[f"lrp_{key}_{c}"], n_sigma)
+             for c in classes for key, ref in (("shap", "SHAP"), ("dauc", "ΔAUC"))}
+    verdict = finding_verdict(list(signs.values()))
+
+    def values(key: str) -> str:
+        return " and ".join(f"{taus[f'{key}_{c}'].text(fmt)} ({c})" for c in classes)
+
+    measured = (f"The {symbol} between the methods' rankings, measured {replicas.spread_words}, is "
+                f"{values('shap_dauc')} for SHAP with ΔAUC, {values('lrp_shap')} for "
+                f"{lrp_method} with SHAP and {values('lrp_dauc')} for {lrp_method} with ΔAUC.")
+    if verdict == REPRODUCED:
+        conclusion = (f"In every class SHAP and ΔAUC agree with each other clearly better than "
+                      f"{lrp_method} agrees with either, as Khot et al. found.")
+    elif verdict == NOT_REPRODUCED:
+        against = [f"{lrp_method} and {ref} agree clearly better than SHAP and ΔAUC do for "
+                   + " and ".join(c for c in classes if signs[(c, ref)] < 0) + " jets"
+                   for ref in ("SHAP", "ΔAUC") if any(signs[(c, ref)] < 0 for c in classes)]
+        conclusion = f"Contrary to Khot et al.'s finding, {'; '.join(against)}."
+    else:
+        n_clear = sum(s > 0 for s in signs.values())
+        conclusion = (f"SHAP and ΔAUC agree clearly better with each other than {lrp_method} "
+                      f"with either in {n_clear} of the {len(signs)} comparisons; the others "
+                      "lie within the combined spread, so this run neither confirms nor "
+                      "contradicts Khot et al.'s finding.")
+    return verdict, f"{measured} {conclusion}", taus
+
+
+#: how a share compares with another's, by :func:`clear_difference`
+_SHARE_WORDS = {1: "clearly larger", -1: "clearly smaller", 0: "indistinguishable at this statistics"}
+
+
+def momentum_share_claim(replicas: ImportanceReplicas, lrp_method: str = "LRP-ε",
+                         references: Sequence[str] = ("SHAP", "ΔAUC"),
+                         classes: Sequence[str] = tuple(CLASS_NAMES.values()),
+                         n_sigma: float = 1.0) -> tuple[str, dict[str, Measurement]]:
+    """How much of its importance ``lrp_method`` puts on the constituent momenta compared with
+    each reference method (:func:`kind_shares`), per class with the spread of the replicas:
+    the sentence and the shares ``{"<method>_<class>": Measurement}``."""
+    methods = (lrp_method, *references)
+    shares = {f"{m}_{c}": replicas.measure(lambda imp, m=m, c=c: kind_shares(imp[m][c])["pT"])
+              for m in methods for c in classes}
+
+    def listed(m: str) -> str:
+        if all(np.array_equal(replicas.central[m][c], replicas.central[m][classes[0]])
+               for c in classes):  # one vector for every class (ΔAUC)
+            return f"{shares[f'{m}_{classes[0]}'].text(fmt)} (one value for all classes)"
+        return " and ".join(f"{shares[f'{m}_{c}'].text(fmt)} ({c})" for c in classes)
+
+    fmt = "{:.1%}"
+    measured = (f"Measured {replicas.spread_words}, {lrp_method} puts {listed(lrp_method)} of its "
+                "importance on the momenta, " + ", ".join(f"{ref} {listed(ref)}" for ref in references))
+    verdicts = []
+    for ref in references:
+        words = [_SHARE_WORDS[clear_difference(shares[f"{lrp_method}_{c}"], shares[f"{ref}_{c}"],
+                                               n_sigma)] for c in classes]
+        if len(set(words)) == 1:
+            verdicts.append(f"compared with {ref}'s, it is {words[0]} in every class")
+        else:
+            verdicts.append(f"compared with {ref}'s, it is "
+                            + " and ".join(f"{w} for {c} jets" for w, c in zip(words, classes)))
+    verdicts[0] = "C" + verdicts[0][1:].replace("it is", f"{lrp_method}'s share is", 1)
+    return f"{measured}. " + "; ".join(verdicts) + ".", shares
+
+
+def momentum_distance(X: np.ndarray) -> np.ndarray:
+    """Per jet: the ``pT``-weighted mean distance ``sqrt(eta'^2 + phi'^2)`` of its constituents
+    from the leading one (the origin after the preprocessing), from the TopoDNN inputs."""
+    grid = feature_grid(X)
+    pt, eta, phi = grid[:, 0], grid[:, 1], grid[:, 2]
+    total = pt.sum(axis=1)
+    return (pt * np.hypot(eta, phi)).sum(axis=1) / np.where(total > 0, total, 1.0)
+
+
+def alignment_claim(X: np.ndarray, y: np.ndarray,
+                    names: Mapping[int, str] = CLASS_NAMES) -> tuple[str, dict[str, Measurement]]:
+    """Whether the background jets (label 0) keep their momentum closer to the leading
+    constituent than the signal jets: the class means of :func:`momentum_distance` with their
+    standard errors over the jets, compared by :func:`compare`; the sentence and the means."""
+    d, y = momentum_distance(X), np.asarray(y)
+    means = {}
+    for label, c in names.items():
+        v = d[y == label]
+        means[c] = Measurement(float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v))), len(v))
+    bkg, sig = names[0], names[1]
+    sentence = compare(f"{bkg} jets", means[bkg], f"{sig} jets", means[sig], fmt="{:.3f}",
+                       smaller="keep their momentum closer to the leading constituent than",
+                       larger="spread their momentum further from the leading constituent than",
+                       same="spread their momentum equally far at this statistics")
+    return sentence, means

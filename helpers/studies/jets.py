@@ -17,6 +17,7 @@ from ..data.samples import sample_file
 from ..data.store import read_attrs, read_jets
 from ..physics import kinematics
 from ..physics.observables import lund_plane_points
+from ..results.claims import Measurement, agrees_with, bootstrap, clear_difference, compare, ranked
 
 #: display formats of :func:`generation_table`
 GENERATION_FORMAT = {"events per jet": "{:.1f}", "jets / s / core": "{:.1f}",
@@ -157,3 +158,243 @@ def check_physics(table: pd.DataFrame) -> str:
         assert 70 <= m["W", "mass peak (GeV)"] <= 95, m["W", "mass peak (GeV)"]
         assert m["gluon", "mean multiplicity"] > m["quark", "mean multiplicity"]
     return "all cross-checks passed"
+
+
+# ------------------------------------------------------ measurements behind the prose
+#: the masses the jet-mass peaks are compared with (GeV)
+TOP_MASS, W_MASS = 172.5, 80.4
+#: p_T^D in a glued sentence (glued markdown renders HTML, not math)
+PTD = "p<sub>T</sub><sup>D</sup>"
+#: how the prose names the observables of :data:`SEPARATING`
+OBSERVABLE_NAMES = {"mass": "the jet mass", "tau21": "τ₂₁", "tau32": "τ₃₂", "width": "the width λ¹₁",
+                    "multiplicity": "the constituent multiplicity", "pTD": PTD}
+#: the observables whose separating power is compared
+SEPARATING = tuple(OBSERVABLE_NAMES)
+#: the class pairs of the chapters' tasks (signal, background), and how the prose names them
+TASK_PAIRS = {("top", "QCD"): "top from QCD jets", ("W", "QCD"): "W from QCD jets",
+              ("quark", "gluon"): "quark from gluon jets"}
+#: the hard, wide-angle region of the primary Lund plane counted by :func:`hard_splittings`
+HARD_KT_GEV, WIDE_DELTA = 10.0, 0.1
+
+
+def mean_measurement(values: np.ndarray) -> Measurement:
+    """Mean of ``values`` (NaNs ignored) ± its standard error over the jets."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return Measurement(float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v))), len(v))
+
+
+def peak_measurement(masses: np.ndarray, lo: float, hi: float, width: float = 5.0,
+                     n_boot: int = 200, seed: int = 0) -> Measurement:
+    """:func:`mass_peak` ± its bootstrap spread over the jets, combined with the resolution of
+    the binning (``width / sqrt(12)``): a peak that never leaves its bin is not exact."""
+    m = np.asarray(masses)
+    boot = bootstrap(lambda idx: mass_peak(m[idx], lo, hi, width), len(m), n_boot, seed)
+    return Measurement(boot.value, float(np.hypot(boot.spread, width / np.sqrt(12))), len(m))
+
+
+def auc_measurement(signal: np.ndarray, background: np.ndarray) -> Measurement:
+    """How well one observable separates two samples: the ROC AUC of cutting on it in the
+    better direction (``max(AUC, 1 - AUC)``), ± the Hanley-McNeil standard error."""
+    from sklearn.metrics import roc_auc_score
+
+    s, b = np.asarray(signal, float), np.asarray(background, float)
+    s, b = s[np.isfinite(s)], b[np.isfinite(b)]
+    a = roc_auc_score(np.r_[np.ones(len(s)), np.zeros(len(b))], np.r_[s, b])
+    a = max(a, 1 - a)
+    q1, q2 = a / (2 - a), 2 * a**2 / (1 + a)
+    var = (a * (1 - a) + (len(s) - 1) * (q1 - a**2) + (len(b) - 1) * (q2 - a**2)) / (len(s) * len(b))
+    return Measurement(float(a), float(np.sqrt(max(var, 0.0))), len(s) + len(b))
+
+
+def separation(observables: Mapping[str, Mapping[str, np.ndarray]],
+               keys: Sequence[str] = SEPARATING) -> dict[tuple[str, str], dict[str, Measurement]]:
+    """:func:`auc_measurement` of every observable for every :data:`TASK_PAIRS` pair whose
+    samples are present."""
+    return {pair: {k: auc_measurement(observables[pair[0]][k], observables[pair[1]][k])
+                   for k in keys}
+            for pair in TASK_PAIRS if set(pair) <= set(observables)}
+
+
+def separation_table(aucs: Mapping[tuple[str, str], Mapping[str, Measurement]]) -> pd.DataFrame:
+    """The :func:`separation` AUCs as ``value ± error``, one row per observable and one column
+    per task."""
+    return pd.DataFrame({f"{a} vs {b}": {k: m.text() for k, m in per.items()}
+                         for (a, b), per in aucs.items()}).rename_axis("AUC of one cut")
+
+
+def best_observable_claim(aucs: Mapping[tuple[str, str], Mapping[str, Measurement]]) -> str:
+    """Per task, which observable separates the classes best (:func:`ranked`): the leader when
+    it is clearly ahead of every other, else the group that cannot be told apart from it."""
+    sentences = []
+    for pair, per in aucs.items():
+        order, clear = ranked(dict(per))
+        lead = per[order[0]]
+        if clear:
+            runner = order[1]
+            sentences.append(f"{OBSERVABLE_NAMES[order[0]]} separates {TASK_PAIRS[pair]} best "
+                             f"(AUC {lead.text()}), clearly ahead of the next, "
+                             f"{OBSERVABLE_NAMES[runner]} ({per[runner].text()})")
+        else:
+            tied = [k for k in order if clear_difference(lead, per[k]) == 0]
+            sentences.append(
+                " and ".join(", ".join(f"{OBSERVABLE_NAMES[k]} ({per[k].text()})"
+                                       for k in tied).rsplit(", ", 1))
+                + f" separate {TASK_PAIRS[pair]} best, indistinguishable at this statistics")
+    return "Cutting on one observable at a time, " + "; ".join(sentences) + "."
+
+
+def generation_summary(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per process of a :func:`generation_table`, over its splits: kept jets, events, kept jets
+    per second of one core and the share of events vetoed before hadronisation."""
+    out = {}
+    for process, rows in table.groupby(level="process", sort=False):
+        jets, events = float(rows["jets"].sum()), float(rows["events"].sum())
+        seconds = float((rows["jets"] / rows["jets / s / core"]).sum())
+        vetoed = float((rows["vetoed before hadronisation"] * rows["events"]).sum())
+        out[process] = {"jets": jets, "events": events, "jets_per_s": jets / seconds,
+                        "vetoed_share": vetoed / events}
+    return out
+
+
+def veto_claim(summary: Mapping[str, Mapping[str, float]] | None, process: str = "top") -> str:
+    """What the parton-level veto did to the ``process`` events of :func:`generation_summary`
+    (``None``: the jets were read from files, not generated)."""
+    if summary is None:
+        return "the jets were read from the benchmark files, so no events were generated or vetoed"
+    s = summary[process]
+    return (f"in this run the veto stopped {s['vetoed_share']:.1%} of the top-pair events before "
+            f"hadronisation, and each kept top jet took {s['events'] / s['jets']:.0f} events")
+
+
+def _gev(m: Measurement) -> str:
+    return f"{m.text('{:.1f}')} GeV"
+
+
+def mass_claim(kin: Mapping[str, Mapping[str, np.ndarray]], n_boot: int = 200,
+               seed: int = 0) -> str:
+    """Where the top-jet mass peaks (:func:`peak_measurement`) against the top-quark mass,
+    the share of top jets near the W mass, and whether the median QCD jet is lighter than the
+    median top jet (bootstrap over the jets)."""
+    top, qcd = np.asarray(kin["top"]["mass"]), np.asarray(kin["QCD"]["mass"])
+    peak = peak_measurement(top, 120, 230, n_boot=n_boot, seed=seed)
+    near = {True: "close to", False: "away from", None: "to be compared with"}[
+        agrees_with(peak, TOP_MASS)]
+    n_w = int(((top > 60) & (top < 100)).sum())
+    w_window = (f"{n_w} of the {len(top)} top jets ({n_w / len(top):.1%})" if n_w
+                else f"none of the {len(top)} top jets")
+    med_top, med_qcd = (bootstrap(lambda idx, m=m: float(np.median(m[idx])), len(m), n_boot, seed)
+                        for m in (top, qcd))
+    lighter = {1: "is heavier than", -1: "is clearly lighter than",
+               0: "cannot be told apart from"}[clear_difference(med_qcd, med_top)]
+    return (f"In the training sample, the top-jet mass peaks at {_gev(peak)}, {near} the top-quark mass "
+            f"({TOP_MASS} GeV), and {w_window} fall between 60 and 100 GeV, around the W mass. "
+            f"The median QCD jet, at {_gev(med_qcd)}, {lighter} the "
+            f"median top jet ({_gev(med_top)}).")
+
+
+def w_peak_claim(kin: Mapping[str, Mapping[str, np.ndarray]], n_boot: int = 200,
+                 seed: int = 0) -> str:
+    """Where the W-jet mass peaks against the W mass; a note when there are no W jets."""
+    if "W" not in kin:
+        return "The benchmark files contain top and QCD jets only."
+    peak = peak_measurement(kin["W"]["mass"], 50, 120, n_boot=n_boot, seed=seed)
+    near = {True: "close to", False: "away from", None: "to be compared with"}[
+        agrees_with(peak, W_MASS)]
+    return f"The W-jet mass peaks at {_gev(peak)}, {near} the W mass ({W_MASS} GeV)."
+
+
+def leading_share_claim(fractions: Mapping[str, np.ndarray], one: str = "QCD",
+                        many: str = "top") -> str:
+    """Whether the hardest constituent carries a larger share of the jet momentum in ``one``
+    jets than in ``many`` jets (means ± standard errors over the jets)."""
+    a, b = (mean_measurement(fractions[c][:, 0]) for c in (one, many))
+    verdict = {1: f"clearly more in {one} jets", -1: f"clearly more in {many} jets",
+               0: "the same share at this statistics"}[clear_difference(a, b)]
+    return (f"The hardest constituent carries on average {a.text('{:.1%}')} of a {one} jet's "
+            f"p<sub>T</sub> and {b.text('{:.1%}')} of a {many} jet's: {verdict}.")
+
+
+def _mean_compare(observables: Mapping[str, Mapping[str, np.ndarray]], key: str, a: str, b: str,
+                  larger: str, smaller: str, same: str, fmt: str = "{:.3f}") -> str:
+    return compare(f"{a} jets", mean_measurement(observables[a][key]), f"{b} jets",
+                   mean_measurement(observables[b][key]), larger=larger, smaller=smaller,
+                   same=same, fmt=fmt)
+
+
+def substructure_claims(observables: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, str]:
+    """The substructure statements of chapter 0, each from class means ± standard errors:
+
+    - ``width``: whether top jets are wider than QCD jets (λ¹₁);
+    - ``prongs``: whether top jets have a smaller τ₃₂ than QCD jets and W jets a smaller τ₂₁;
+    - ``quark_gluon``: whether gluon jets are wider, have more constituents and a smaller
+      p_T^D than quark jets (a note when those samples are absent).
+    """
+    width = _mean_compare(observables, "width", "top", "QCD",
+                          "are clearly wider on average than", "are clearly narrower on average than",
+                          "are equally wide on average at this statistics")
+    prongs = [_mean_compare(observables, "tau32", "top", "QCD", "have a clearly larger mean τ₃₂ than",
+                            "have a clearly smaller mean τ₃₂ than",
+                            "have the same mean τ₃₂ at this statistics", "{:.2f}")]
+    if "W" in observables:
+        prongs.append(_mean_compare(observables, "tau21", "W", "QCD",
+                                    "have a clearly larger mean τ₂₁ than",
+                                    "have a clearly smaller mean τ₂₁ than",
+                                    "have the same mean τ₂₁ at this statistics", "{:.2f}"))
+    if {"quark", "gluon"} <= set(observables):
+        qg = "; ".join([
+            _mean_compare(observables, "width", "gluon", "quark", "are clearly wider than",
+                          "are clearly narrower than", "are equally wide at this statistics"),
+            _mean_compare(observables, "multiplicity", "gluon", "quark",
+                          "have clearly more constituents than", "have clearly fewer constituents than",
+                          "have as many constituents at this statistics", "{:.1f}"),
+            _mean_compare(observables, "pTD", "gluon", "quark", f"have a clearly larger {PTD} than",
+                          f"have a clearly smaller {PTD} than",
+                          f"have the same {PTD} at this statistics")])
+        quark_gluon = f"On average, {qg}."
+    else:
+        quark_gluon = "The benchmark files hold no quark or gluon jets to check this on."
+    return {"width": width, "prongs": "; ".join(prongs), "quark_gluon": quark_gluon}
+
+
+def hard_splittings(points: Mapping[str, tuple[np.ndarray, np.ndarray, int]],
+                    kt_min: float = HARD_KT_GEV, delta_min: float = WIDE_DELTA
+                    ) -> dict[str, Measurement]:
+    """Primary declusterings per jet with ``k_t > kt_min`` GeV and ``Delta > delta_min`` in
+    each sample of :func:`primary_lund`, ± the Poisson error ``sqrt(N) / n_jets``."""
+    out = {}
+    for name, (x, y, n) in points.items():
+        count = int(((y > np.log(kt_min)) & (x < np.log(1 / delta_min))).sum())
+        out[name] = Measurement(count / n, np.sqrt(count) / n, n)
+    return out
+
+
+def lund_claims(points: Mapping[str, tuple[np.ndarray, np.ndarray, int]]) -> dict[str, str]:
+    """The Lund-plane statements of chapter 0:
+
+    - ``hard``: whether top (and W) jets have more hard, wide-angle primary splittings per jet
+      than QCD jets (:func:`hard_splittings`);
+    - ``gluon``: whether gluon jets have more primary declusterings per jet than quark jets
+      (Poisson errors; a note when those samples are absent).
+    """
+    hard = hard_splittings(points)
+    region = f"k<sub>t</sub> > {HARD_KT_GEV:.0f} GeV and Δ > {WIDE_DELTA}"
+    parts = [compare(f"{s} jets", hard[s], "QCD jets", hard["QCD"], fmt="{:.2f}",
+                     larger="have clearly more of them per jet than",
+                     smaller="have clearly fewer of them per jet than",
+                     same="have as many of them per jet at this statistics")
+             for s in ("top", "W") if s in hard]
+    out = {"hard": f"Counting the primary splittings with {region} (per jet, ± the Poisson "
+                   f"error): {'; '.join(parts)}."}
+    if {"quark", "gluon"} <= set(points):
+        per_jet = {c: Measurement(len(points[c][0]) / points[c][2],
+                                  np.sqrt(len(points[c][0])) / points[c][2], points[c][2])
+                   for c in ("gluon", "quark")}
+        out["gluon"] = "With the same Poisson errors, " + compare(
+            "gluon jets", per_jet["gluon"], "quark jets", per_jet["quark"], fmt="{:.1f}",
+            larger="have clearly more primary declusterings per jet than",
+            smaller="have clearly fewer primary declusterings per jet than",
+            same="have as many primary declusterings per jet at this statistics") + "."
+    else:
+        out["gluon"] = "The benchmark files hold no quark or gluon jets to compare."
+    return out

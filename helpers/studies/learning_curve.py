@@ -12,16 +12,18 @@ decides when to stop.  Without this, small sets would be compared after far fewe
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..config import Profile
 from ..data.jets import JetSet
-from ..metrics import summarize
+from ..metrics import auc, summarize
 from ..models import predict_proba
 from ..preprocessing import topodnn_features
+from ..results.claims import Measurement, bootstrap, clear_difference
 from ..training.recipes import topodnn_config, train_topodnn
 from .baselines import baseline_scores, train_baseline
 
@@ -106,3 +108,109 @@ def gain_table(summary: pd.DataFrame) -> pd.Series:
     return pd.Series({model: gain_per_doubling(summary, model)
                       for model in summary["model"].unique()},
                      name="AUC gain per doubling of the training set")
+
+
+# ------------------------------------------------- the same curves, with their uncertainty
+@dataclass(frozen=True)
+class CurvePoint:
+    """One trained model of a learning curve and its test-set probabilities."""
+
+    model: str
+    n_train: int
+    seed: int
+    epochs: int
+    probs: np.ndarray
+
+
+def curve_points(train: JetSet, val: JetSet, test: JetSet, train_obs: dict, test_obs: dict,
+                 sizes: Sequence[int], profile: Profile | str, seeds: Sequence[int],
+                 device: str = "auto", features: str = "mass+tau") -> list[CurvePoint]:
+    """The models of :func:`learning_curves` (the same trainings, so the same cached models),
+    keeping each one's test-set probabilities for :func:`points_table` and
+    :func:`gain_measurements`."""
+    X_test = topodnn_features(test)
+    base_epochs = topodnn_config(profile, seed=0)["max_epochs"]
+    points = []
+    for n in usable_sizes(sizes, len(train)):
+        epochs = epochs_for_size(n, len(train), base_epochs)
+        overrides = {} if epochs == base_epochs else {"max_epochs": epochs}
+        for seed in seeds:
+            model, hist = train_topodnn(train, val, profile, seed, device, n_train=n, **overrides)
+            points.append(CurvePoint("TopoDNN", n, seed, hist.epochs_run,
+                                     predict_proba(model, X_test)))
+    y_train = train.labels
+    for n in usable_sizes(sizes, len(y_train)):
+        first = {k: np.asarray(v)[:n] for k, v in train_obs.items()}
+        for seed in seeds:
+            clf = train_baseline(first, y_train[:n], features, seed=seed)
+            points.append(CurvePoint(f"boosted trees ({features})", n, seed, clf.n_iter_,
+                                     baseline_scores(clf, test_obs, features)))
+    return points
+
+
+def points_table(points: Sequence[CurvePoint], y_test: np.ndarray) -> pd.DataFrame:
+    """The :func:`learning_curves` table of :func:`curve_points`: test metrics, one row per
+    (model, size, seed)."""
+    return pd.DataFrame([{"model": p.model, "n_train": p.n_train, "seed": p.seed,
+                          "epochs": p.epochs, **summarize(y_test, p.probs)} for p in points])
+
+
+def _slope(n_train: Sequence[int], values: Sequence[float]) -> float:
+    """Least-squares slope of ``values`` against ``log2(n_train)`` (``nan`` below two sizes)."""
+    if len(n_train) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log2(np.asarray(n_train, float)), np.asarray(values, float), 1)[0])
+
+
+def _auc_slope(runs: Sequence[CurvePoint], y: np.ndarray, idx: np.ndarray) -> float:
+    """:func:`_slope` of the AUCs of one seed's runs (sorted by size) on the jets ``idx``."""
+    return _slope([p.n_train for p in runs], [auc(y[idx], p.probs[idx]) for p in runs])
+
+
+def gain_measurements(points: Sequence[CurvePoint], y_test: np.ndarray, n_boot: int = 200,
+                      seed: int = 0) -> dict[str, Measurement]:
+    """AUC gain per doubling of the training set (:func:`gain_per_doubling`) of each model,
+    with its uncertainty: the spread of the per-seed slopes over the training seeds, or --
+    with a single seed -- a bootstrap over the test jets (the AUC of every size recomputed on
+    each resample)."""
+    y = np.asarray(y_test)
+    out = {}
+    for model in dict.fromkeys(p.model for p in points):
+        runs = {s: sorted((p for p in points if p.model == model and p.seed == s),
+                          key=lambda p: p.n_train)
+                for s in sorted({p.seed for p in points if p.model == model})}
+        if len(runs) > 1:
+            out[model] = Measurement.of([_auc_slope(r, y, np.arange(len(y))) for r in runs.values()])
+        else:
+            (only,) = runs.values()
+            out[model] = bootstrap(lambda idx, r=only: _auc_slope(r, y, idx), len(y), n_boot, seed)
+    return out
+
+
+def gain_claims(gains: Mapping[str, Measurement], network: str = "TopoDNN",
+                baseline: str = "boosted trees (mass+tau)") -> dict[str, str]:
+    """Sentences on the learning curve from :func:`gain_measurements`.
+
+    - ``more_jets``: whether more training jets clearly help ``network`` (its gain per
+      doubling exceeds its spread), cannot be told from zero, or clearly hurt;
+    - ``vs_baseline``: whether the network gains more per doubling than the baseline.
+    """
+    net, base = gains[network], gains[baseline]
+    fmt = "{:+.4f}"
+    more_jets = {
+        1: f"More training jets clearly help the {network}: its AUC rises by {net.text(fmt)} "
+           "per doubling of the training set",
+        0: f"At this statistics the {network}'s AUC gain per doubling of the training set, "
+           f"{net.text(fmt)}, cannot be told from zero",
+        -1: f"The {network}'s AUC falls as its training set grows ({net.text(fmt)} per "
+            "doubling), a sign of training that has not settled",
+    }[clear_difference(net, Measurement(0.0))]
+    sign = clear_difference(net, base)
+    vs_baseline = {
+        1: f"it gains clearly more than the baseline, whose AUC changes by {base.text(fmt)} "
+           "per doubling",
+        0: f"the baseline's gain, {base.text(fmt)} per doubling, is indistinguishable from it "
+           "at this statistics",
+        -1: f"the baseline gains clearly more, {base.text(fmt)} per doubling",
+    }[sign]
+    return {"more_jets": f"{more_jets}; {vs_baseline}."}

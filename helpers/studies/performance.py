@@ -4,12 +4,13 @@ training histories of the networks behind them."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..metrics import aggregate, format_mean_std, summarize
+from ..metrics import aggregate, auc, format_mean_std, summarize
+from ..results.claims import Measurement, bootstrap, clear_difference, compare
 from ..training.loop import TrainHistory
 
 #: row labels of the metrics of :func:`helpers.metrics.summarize`
@@ -60,3 +61,74 @@ def history_table(histories: Mapping[str, TrainHistory]) -> pd.DataFrame:
                                  "jets / s": h.jets_per_s, "device": h.device,
                                  "loaded from cache": h.from_cache}
                          for label, h in histories.items()}).T
+
+
+# ------------------------------------------------------------- measurements and claims
+#: the headline metrics a chapter records, with their display formats, and their glue keys
+HEADLINE = {"auc": "{:.4f}", "accuracy": "{:.4f}", "rejection_0.3": "{:.0f}"}
+
+
+def glue_name(metric: str) -> str:
+    """The glue-key form of a metric name: ``"rejection_0.3"`` -> ``"rejection_03"``."""
+    return metric.replace(".", "")
+
+
+def seed_measurements(y: np.ndarray, runs: Sequence[np.ndarray]) -> dict[str, Measurement]:
+    """``{metric: mean ± seed spread}`` of :func:`helpers.metrics.summarize` over the runs
+    (training seeds) of one model; no spread (``nan``) for a single run."""
+    per_run = [summarize(y, p) for p in runs]
+    return {k: Measurement.of([r[k] for r in per_run]) for k in per_run[0]}
+
+
+def run_measurement(y: np.ndarray, runs: Sequence[np.ndarray],
+                    statistic: Callable[[np.ndarray, np.ndarray], float] = auc,
+                    n_boot: int = 200, seed: int = 0) -> Measurement:
+    """``statistic(y, p)`` of a model's runs: mean ± spread over the training seeds, or --
+    for a single run, which has no seed spread -- its value ± a bootstrap over the jets."""
+    y = np.asarray(y)
+    if len(runs) > 1:
+        return Measurement.of([statistic(y, np.asarray(p)) for p in runs])
+    p = np.asarray(runs[0])
+    return bootstrap(lambda idx: statistic(y[idx], p[idx]), len(y), n_boot, seed)
+
+
+def spread_words(n_runs: int) -> str:
+    """How :func:`run_measurement` estimated its spread, in words."""
+    return ("the spread over the training seeds" if n_runs > 1
+            else "a bootstrap over the test jets (a single training seed gives no seed spread)")
+
+
+#: how one model separates the classes compared with another, by :func:`clear_difference`
+VERSUS = {1: "better than", -1: "less well than", 0: "indistinguishably, at this statistics, from"}
+
+
+def performance_claims(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]], paper_auc: float,
+                       model: str = "TopoDNN",
+                       baselines: Mapping[str, str] | None = None,
+                       n_boot: int = 200, seed: int = 0) -> dict[str, str]:
+    """Sentences comparing ``model``'s test AUC with the baselines' and with the paper's.
+
+    - ``vs_baselines``: one clause per baseline (``{name in probs: how the prose names it}``),
+      "separates top from QCD jets better than / less well than / indistinguishably from
+      ...", a difference stated only when it exceeds the combined spread
+      (:func:`run_measurement`);
+    - ``vs_paper``: whether the AUC differs from the published one by more than twice its
+      spread (the scorecard's criterion), or agrees within it.
+
+    Both are clauses (lower case, no full stop) for the prose to embed.
+    """
+    baselines = baselines or {"BDT: mass+tau": "the boosted trees on the jet mass and N-subjettiness",
+                              "BDT: mass+tau+multiplicity": "the trees with the multiplicity added"}
+    ours = run_measurement(y, probs[model], n_boot=n_boot, seed=seed)
+    clauses = []
+    for name, phrase in baselines.items():
+        other = run_measurement(y, probs[name], n_boot=n_boot, seed=seed)
+        clauses.append(f"{VERSUS[clear_difference(ours, other)]} {phrase} ({other.text('{:.4f}')})")
+    vs_baselines = (f"the {model} (AUC {ours.text('{:.4f}')}) separates top from QCD jets "
+                    + " and ".join(clauses))
+    vs_paper = compare(f"our {model}'s AUC", ours, "the paper's", Measurement(paper_auc),
+                       fmt="{:.4f}", larger="is higher than", smaller="is lower than",
+                       same="agree within twice our uncertainty",
+                       unknown="cannot be compared: a single run gives no spread to judge by",
+                       n_sigma=2.0)
+    return {"vs_baselines": vs_baselines, "vs_paper": vs_paper}

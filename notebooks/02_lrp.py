@@ -339,8 +339,9 @@ cost.style.format({"total [s]": "{:.3f}", "per jet [ms]": "{:.3f}", cost.columns
 # - QCD jets, against SHAP: {glue:md}`shift_QCD_shap:myst`; against ΔAUC:
 #   {glue:md}`shift_QCD_dauc:myst`.
 #
-# The tables below give every method's top inputs, momentum share and agreement (seed-averaged
-# importances), and the verdicts with their numbers.
+# Taken together, the paper's claim is {glue:md}`finding_mad_verdict:myst` on this build:
+# {glue:md}`finding_mad:myst` The tables below give every method's top inputs, momentum share
+# and agreement (seed-averaged importances), and the verdicts with their numbers.
 
 # %%
 overview = attr.method_overview(importances, names, references=("SHAP", "ΔAUC"))
@@ -351,6 +352,7 @@ overview.style.format({"pT share": "{:.0%}", "weighted τ vs SHAP": "{:+.2f}",
 shift = attr.mean_behaviour_shift(study, references=("SHAP", "ΔAUC"))
 for (c, ref), verdict in shift["verdict"].items():
     results.claim(f"shift_{c}_{'shap' if ref == 'SHAP' else 'dauc'}", verdict)
+results.finding("finding_mad", *attr.mean_behaviour_finding(study, references=("SHAP", "ΔAUC")))
 results.used_jets(test=len(y_test), train=len(X_train))
 results.save()
 display(shift)

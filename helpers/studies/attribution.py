@@ -702,3 +702,26 @@ def alignment_claim(X: np.ndarray, y: np.ndarray,
                        larger="spread their momentum further from the leading constituent than",
                        same="spread their momentum equally far at this statistics")
     return sentence, means
+
+
+def mean_behaviour_finding(study: AttributionStudy, references: Sequence[str],
+                           measure: str = "weighted", n_sigma: float = 1.0) -> tuple[str, str]:
+    """Khot et al.'s finding that subtracting the mean behaviour moves LRP's ranking towards
+    SHAP and ΔAUC, tested per class and reference on each training seed's network: ``+1``
+    where ``LRP-ε − MB`` agrees with the reference clearly better than plain ``LRP-ε``, ``-1``
+    where clearly worse (:func:`finding_verdict`).  Returns the verdict and the evidence."""
+    parts, signs = [], []
+    for c in list(study.runs["LRP-ε"][0]):
+        for ref in references:
+            before = per_seed_agreement(study, "LRP-ε", ref, c, measure)
+            after = per_seed_agreement(study, "LRP-ε − MB", ref, c, measure)
+            signs.append(clear_difference(after, before, n_sigma))
+            parts.append(f"{c} jets against {ref}: {before.text('{:+.2f}')} → "
+                         f"{after.text('{:+.2f}')}")
+    n_up, n_down = sum(s > 0 for s in signs), sum(s < 0 for s in signs)
+    evidence = (f"Agreement ({RANK_LABELS[measure]}) of LRP-ε with the reference before → after "
+                f"subtracting the mean behaviour, over the training seeds: {'; '.join(parts)}. "
+                f"It rises clearly in {n_up} and falls clearly in {n_down} of the {len(signs)} "
+                "comparisons" + (" (a single training seed gives no spread to judge by)."
+                                 if len(study.runs["LRP-ε"]) < 2 else "."))
+    return finding_verdict(signs), evidence

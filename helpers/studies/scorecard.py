@@ -44,8 +44,8 @@ class Finding:
 FINDINGS = (
     Finding("khot", "SHAP and ΔAUC occlusion rank the TopoDNN's inputs alike, LRP differently",
             "01_topodnn", "finding_shap_dauc_lrp"),
-    Finding("khot", "Subtracting the mean behaviour (differential relevance, MAD) moves LRP's "
-            "ranking towards SHAP and ΔAUC", "02_lrp", "finding_mad"),
+    Finding("khot", "Subtracting the mean-behaviour relevance moves LRP's ranking towards SHAP "
+            "and ΔAUC", "02_lrp", "finding_mad"),
     Finding("khot", "The re-optimised, smaller TopoDNN is less sparse at the same AUC",
             "03_nap", "finding_sparsity_reoptimised"),
     Finding("khot", "The PFN's latent correlations differ between top and QCD jets",

@@ -50,7 +50,6 @@ import pandas as pd
 
 from helpers import published
 from helpers.data import load_task
-from helpers.metrics import format_mean_std
 from helpers.notebook import start_chapter
 from helpers.plots.nap import (
     plot_activation_frequency,
@@ -60,28 +59,43 @@ from helpers.plots.nap import (
     plot_width_scan,
 )
 from helpers.preprocessing import topodnn_features
+from helpers.results import ChapterRecord, finding_verdict
 from helpers.studies.nap import (
     BASELINE,
+    SPARSITY_KEYS,
     Trainer,
     active_widths,
-    aggregate_runs,
+    architecture_measurements,
     architecture_table,
     architectures_to_train,
-    layer_separability,
+    auc_vs_paper_claim,
+    curve_frame,
     paper_networks,
     paper_scan_points,
-    pruning_costs,
+    pathway_claim,
+    probe_claims,
+    probe_study,
+    pruning_claims,
+    pruning_measurements,
     pruning_over_seeds,
     pruning_table,
+    reoptimisation_finding,
+    run_measurements,
+    scan_claim,
     scan_report,
-    sparsity_curve,
+    sparsity_claims,
     sparsity_curve_report,
+    sparsity_curve_runs,
     sparsity_table,
+    sparsity_trend_claim,
+    spread_note,
     train_architectures,
     validation_naps,
 )
 
 prof, settings, device, seeds = start_chapter("nap", profile, device, seed, data_source)
+results = ChapterRecord("03_nap", prof, seeds, data_source, explains="sparsity-of-the-baseline")
+results.claim("nap_spread", spread_note(len(seeds)))
 N_SEEDS = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
 
 # %% [markdown]
@@ -91,8 +105,10 @@ N_SEEDS = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
 # after the preprocessing of Pearkes et al. {cite}`Pearkes:2017hku`, four ReLU layers of
 # (300, 102, 12, 6) nodes and one output logit. `train_topodnn` loads the networks chapter 1
 # trained (same configuration, same cache entry) or trains them if this chapter runs alone.
-# Numbers are means (± standard deviation) over the training seeds; activation patterns are
-# measured on the test jets, as in the paper.
+# Activation patterns are measured on the test jets, as in the paper. Tables give means
+# (± standard deviation) over the training seeds; every comparison the text states is decided
+# with a spread, here {glue:md}`nap_spread:myst`, and is stated only where the difference
+# exceeds it.
 
 # %%
 splits = load_task("top_qcd", prof, seed=seed, data_source=data_source, data_dir=data_dir)
@@ -102,8 +118,8 @@ X_val, y_val = topodnn_features(val), val.labels
 X_test, y_test = topodnn_features(test), test.labels
 trainer = Trainer(train, val, X_test, y_test, prof, device)
 baseline = trainer.train_and_measure(seeds)
-print(f"baseline AUC on {len(y_test):,} test jets: "
-      f"{format_mean_std(*aggregate_runs(baseline)['auc'], decimals=4)}")
+base_m = run_measurements(baseline, X_test, y_test, seed=seed)  # with their spreads
+print(f"baseline AUC on {len(y_test):,} test jets: {base_m['auc'].text('{:.4f}')}")
 
 # %% [markdown]
 # ## Sparsity of the baseline
@@ -118,9 +134,16 @@ PAPER = paper_networks()  # Khot et al.'s baseline and re-optimised TopoDNN (hel
 PAPER_N_TRAIN = published.value("khot.topodnn.n_train")
 
 # %%
+for key in SPARSITY_KEYS:
+    results.record(f"nap_sparsity_{key}", base_m[f"sparsity ({key})"],
+                   published=f"khot.topodnn.sparsity.{key}")
+for key, sentence in sparsity_claims(base_m, PAPER["baseline"]).items():
+    results.claim(key, sentence)
 sparsity_table(baseline, PAPER["baseline"], N_SEEDS).style.hide(axis="index")
 
 # %% [markdown]
+# On our test jets, {glue:md}`nap_sparsity_vs_paper:myst`. {glue:md}`nap_class_sparsity:myst`.
+#
 # RNA is normalised to the *busiest* node of each layer, so sparsity measures how unevenly a
 # layer's activity is shared among its nodes — a property of the trained network, not of
 # the task alone. Our networks differ from the paper's in what they were trained on:
@@ -131,7 +154,9 @@ sparsity_table(baseline, PAPER["baseline"], N_SEEDS).style.hide(axis="index")
 # steps, so that only the amount of data changes.
 
 # %%
-curve = sparsity_curve(trainer, prof.chapter("topodnn")["learning_curve"], seeds[0])
+curve_runs = sparsity_curve_runs(trainer, prof.chapter("topodnn")["learning_curve"], seeds[0])
+curve = curve_frame(curve_runs)
+results.claim("nap_sparsity_trend", sparsity_trend_claim(curve_runs, X_test, y_test, seed=seed))
 print(sparsity_curve_report(curve))
 
 # %% tags=["hide-input"]
@@ -141,7 +166,8 @@ fig = plot_sparsity_curve(curve, PAPER["baseline"], PAPER_N_TRAIN)
 # Solid lines: our networks; hollow squares: the paper's values, at the size of its
 # training set. If the lines climb towards the squares, much of the gap in sparsity is a
 # matter of how much data the network was trained on; the order of the classes (QCD jets
-# leave more nodes idle than top jets in the paper) can be compared at any size.
+# leave more nodes idle than top jets in the paper) can be compared at any size. On this
+# profile, {glue:md}`nap_sparsity_trend:myst`.
 #
 # ## The NAP diagram
 #
@@ -155,6 +181,7 @@ fig = plot_nap(baseline[0].nap, f"NAP of the baseline TopoDNN {BASELINE} (seed {
 # %%
 layers = pd.DataFrame(baseline[0].nap.layer_table(),
                       index=[f"layer {k + 1}" for k in range(len(BASELINE))])
+results.claim("nap_pathways", pathway_claim(base_m, len(BASELINE)))
 layers.style.format({c: "{:.2f}" for c in layers.columns if c.startswith("sparse")})
 
 # %% [markdown]
@@ -164,20 +191,24 @@ layers.style.format({c: "{:.2f}" for c in layers.columns if c.startswith("sparse
 # Where most active nodes of a layer are class-exclusive, the two classes travel along
 # separate pathways; where most are shared, the layer still computes features common to both
 # classes. Reading down the "active in both" and "only" columns shows at which depth the
-# pathways part — in the paper, by the third layer.
+# pathways part — in the paper, by the third layer. Measured on the baseline's networks:
+# {glue:md}`nap_pathways:myst`
 #
 # ## Where do the classes separate?
 #
 # The diagram shows pathways, not separation. A direct measure is a **linear probe**: a
 # logistic regression trained on the activations of one layer (training jets) and scored by
 # its AUC on the test jets. On the inputs it is a linear tagger on the constituents; on the
-# last hidden layer it can do what the output node does, so it should reproduce the
+# last hidden layer it can do what the output node does, so it should come close to the
 # network's AUC. A layer after which the probe no longer improves needs nothing but a
 # linear read-out: the layers that follow are redundant.
 
 # %%
-separability = layer_separability(baseline, X_train, y_train, X_test, y_test,
-                                  probe_jets=settings["probe_jets"])
+probes = probe_study(baseline, X_train, y_train, X_test, y_test,
+                     probe_jets=settings["probe_jets"], seed=seed)
+separability = probes.separability
+for key, sentence in probe_claims(probes.measurements, len(BASELINE)).items():
+    results.claim(key, sentence)
 print(separability.report())
 
 # %% tags=["hide-input"]
@@ -186,12 +217,12 @@ fig = plot_layer_separability(separability.probe_auc, separability.labels,
 
 # %% [markdown]
 # Left: the linear separability of top and QCD jets at each depth (mean over seeds; the
-# probe is trained on up to `probe_jets` training jets of the profile). The constituents
-# themselves are far from linearly separable, and the first hidden layer does most of the
-# untangling. The printed increments say how much each further layer adds; where they are
-# at the level of the seed-to-seed spread of the AUC, or negative, the layer is redundant in
-# exactly the paper's sense. Right: the share of sparse nodes per layer and class (mean over
-# seeds).
+# probe is trained on up to `probe_jets` training jets of the profile). Right: the share of
+# sparse nodes per layer and class (mean over seeds).
+#
+# {glue:md}`nap_probe_ends:myst` {glue:md}`nap_probe_gains:myst` A layer whose gain is within the
+# spread of zero, or negative, is redundant in exactly the paper's sense.
+# {glue:md}`nap_redundant_layers:myst`
 #
 # ## What RNA does not tell you
 #
@@ -236,24 +267,24 @@ pruned = pruning_over_seeds(baseline, val_naps, seeds, X_test, y_test,
 pruning_table(pruned)
 
 # %%
-cost = pruning_costs(pruned)
-sparse_key, random_key = list(pruned)[2:]
-print(f"AUC lost by removing the dead nodes:   {cost['dead nodes']:+.4f}")
-print(f"AUC lost by removing the sparse nodes: {cost[sparse_key]:+.4f}")
-print(f"AUC lost by removing as many at random: {cost[random_key]:+.4f}")
-print("-> the sparse nodes matter", "less" if cost[sparse_key] < cost[random_key] else "more",
-      "than randomly chosen ones")
+pruning = pruning_measurements(baseline, val_naps, seeds, X_test, y_test,
+                               n_random=settings["random_prunings"], seed=seed)
+for key, sentence in pruning_claims(pruning).items():
+    results.claim(key, sentence)
+for variant, change in pruning.items():
+    print(f"test AUC change after removing the {variant}: {change.text('{:+.4f}')}")
 
 # %% [markdown]
-# Removing the dead nodes costs nothing, up to nodes that were silent on the validation jets
-# but fire on a few test jets. The other two lines are the real test. If a small RNA meant
-# "unimportant", removing the sparse nodes would cost less than removing as many nodes at
-# random. Where it costs more, the frequency plot above shows why it can: a sparse node that
-# fires on a fair share of the jets, if weakly, passes on information its mean cannot
-# replace, while the busy nodes of a wide layer can be near-copies of one another, so that
-# losing some of them is cheap. Either way, **RNA measures activity, not importance**, and a
-# pruning decision based on it must be checked. How small a network the task actually needs
-# is a different question, answered by training smaller networks from scratch.
+# {glue:md}`nap_pruning_dead:myst` Only nodes that were silent on the validation jets but fire on
+# some test jets can make a difference there. The other two lines are the real test:
+# {glue:md}`nap_pruning_sparse:myst` If a small RNA meant "unimportant", removing the sparse nodes
+# would always cost less than removing as many nodes at random. Where it does not, the
+# frequency plot above shows why it can fail: a sparse node that fires on a fair share of the
+# jets, if weakly, passes on information its mean cannot replace, while the busy nodes of a
+# wide layer can be near-copies of one another, so that losing some of them is cheap. RNA
+# measures activity, not importance, and a pruning decision based on it must be checked. How
+# small a network the task actually needs is a different question, answered by training
+# smaller networks from scratch.
 #
 # ## Re-optimising the architecture
 #
@@ -273,35 +304,54 @@ runs = train_architectures(trainer, architectures, seeds, baseline)  # {widths: 
 print(f"NAP-guided widths: {nap_guided}")
 
 # %%
-results = architecture_table(runs, architectures, PAPER, N_SEEDS)
-(results.drop(columns=["auc", "auc_std", "sparsity", "sparsity_std"]).set_index("hidden")
+arch_table = architecture_table(runs, architectures, PAPER, N_SEEDS)
+(arch_table.drop(columns=["auc", "auc_std", "sparsity", "sparsity_std"]).set_index("hidden")
  .rename(columns={"label": "network"})
  .style.format({"parameters": "{:,}"}))
+
+# %%
+arch_m = architecture_measurements(runs, X_test, y_test, seed=seed)  # with their spreads
+REOPT = tuple(PAPER["re-optimised"]["hidden"])  # Khot et al.'s re-optimised widths
+for key, measured, fmt in (("parameters", "parameters", "{:,.0f}"), ("auc", "auc", "{:.4f}"),
+                           ("sparsity", "sparsity (overall)", "{:.3f}")):
+    results.record(f"nap_reoptimised_{key}", arch_m[REOPT][measured], fmt=fmt,
+                   published=f"khot.topodnn_reoptimised.{key}" + (".overall" if key == "sparsity" else ""),
+                   section="re-optimising-the-architecture")
+
+# %%
+signs, evidence = reoptimisation_finding(arch_m[BASELINE], arch_m[REOPT], REOPT)
+results.finding("finding_sparsity_reoptimised", finding_verdict(signs), evidence)
+results.claim("nap_auc_vs_paper", auc_vs_paper_claim(arch_m[BASELINE]["auc"], PAPER["baseline"]["auc"]))
+results.claim("nap_scan", scan_claim(arch_m))
+print(evidence)
 
 # %% [markdown]
 # The paper's numbers come from the Delphes benchmark with 1.2 million training jets; ours
 # from particle-level jets and a much smaller training set, on which the TopoDNN is
-# data-hungry (chapter 1's learning curve), so our AUCs sit below the paper's. What carries
-# over is the *comparison*: whether the smaller networks tag as well as the baseline, with the
-# spread over seeds as the yardstick.
+# data-hungry (chapter 1's learning curve): {glue:md}`nap_auc_vs_paper:myst`. What carries over
+# is the *comparison*: whether the smaller networks tag as well as the baseline, with the
+# spread as the yardstick.
 
 # %% tags=["hide-input"]
-fig = plot_width_scan(results, paper_scan_points(PAPER))
+fig = plot_width_scan(arch_table, paper_scan_points(PAPER))
 
 # %%
-print(scan_report(results))
+print(scan_report(arch_table))
 
 # %% [markdown]
-# Left: test AUC against the number of trainable parameters (error bars: spread over seeds);
-# right: the overall sparsity of the same networks. "Within one seed spread" above means an
-# AUC no lower than the best network's by more than their combined seed-to-seed spread —
-# with a few seeds a rough yardstick, but the one that matters to someone choosing a
-# network. A large spread of the baseline itself is a finding too: narrow layers late in the
-# network are where a dead node costs most (one of six is a sixth of the layer). The
-# paper found its smaller network less sparse (0.584 against 0.705): with fewer nodes to
-# spare, a larger share of them has to work. The right panel tests that across the scan;
-# note how much the sparsity of one architecture varies from seed to seed. The NAP of the
-# paper's re-optimised architecture, retrained on our jets:
+# Left: test AUC against the number of trainable parameters (error bars: spread over seeds,
+# where there are several); right: the overall sparsity of the same networks. "Within one
+# seed spread" above means an AUC no lower than the best network's by more than their
+# combined seed-to-seed spread — with a few seeds a rough yardstick, but the one that
+# matters to someone choosing a network. With the spread of this chapter instead,
+# {glue:md}`nap_scan:myst`. The spread of a single architecture over seeds is informative in
+# itself: narrow layers late in the network are where a dead node costs most (one of six is a
+# sixth of the layer).
+#
+# The paper found its smaller network less sparse (0.584 against 0.705) at the same AUC: with
+# fewer nodes to spare, a larger share of them has to work. On our jets,
+# {glue:md}`finding_sparsity_reoptimised:myst`. The right panel shows the same across the scan. The
+# NAP of the paper's re-optimised architecture, retrained on our jets:
 
 # %% tags=["hide-input"]
 retrained = tuple(settings["retrained"][0])
@@ -314,7 +364,7 @@ fig = plot_nap(runs[retrained][0].nap,
 # - **RNA and the NAP diagram** are cheap — one forward pass over labelled jets — and show at a
 #   glance how busy each layer is and whether the classes share nodes or use their own.
 #   Sparsity is a property of a *trained* network: it depends on the training data and
-#   length, which is one reason ours differs from the paper's.
+#   length, which is one reason ours can differ from the paper's.
 # - **Where the classes separate** is better measured than eyeballed: a linear probe per
 #   layer shows how much each layer adds, and which layers are redundant.
 # - **What RNA does not tell you**: a small RNA lumps dead nodes together with rare
@@ -323,3 +373,9 @@ fig = plot_nap(runs[retrained][0].nap,
 #   cases; removing nodes and re-measuring the AUC tests what they carried.
 # - **Re-optimisation**: the scan shows how far the TopoDNN can shrink before it tags worse —
 #   the NAP diagram is a qualitative guide to sizing a network, and retraining is the test.
+#   In this run {glue:md}`nap_scan:myst`. For the paper's re-optimised architecture,
+#   {glue:md}`finding_sparsity_reoptimised:myst`.
+
+# %%
+results.used_jets(test=len(y_test), train=len(y_train), val=len(y_val))
+saved = results.save()

@@ -29,7 +29,7 @@
 # **latent space**: the 256 numbers $\mathcal{O}_a = \sum_i \Phi_a(p_i)$ are learned
 # jet observables, additive over particles like the jet momentum or the multiplicity.
 # Khot, Neubauer and Roy {cite}`Khot:2023` asked what those observables are. This chapter
-# repeats their study on our jets: which latent variables carry the decision, how they
+# repeats their study on our jets: which latent variables carry the decision, whether they
 # correlate differently in top and QCD jets, and which physical observables their
 # principal components track. It ends with a pitfall of that study — a truth-level label
 # that leaked into the inputs — reproduced on purpose, because the way it was found is the
@@ -50,13 +50,14 @@ import pandas as pd
 from helpers import published
 from helpers.data import TASKS, load_task
 from helpers.notebook import start_chapter
-from helpers.physics.observables import compute_observables
+from helpers.physics.observables import JET_R, compute_observables
 from helpers.plots import latent as lplots
 from helpers.plots.leak import plot_balance, plot_particle_delta_auc
 from helpers.plots.performance import roc_curves
 from helpers.plots.pfn import plot_particle_inputs
 from helpers.preprocessing import PREPROCESSORS, pfn_features
 from helpers.preprocessing.pfn import azimuthal_balance
+from helpers.results import ChapterRecord, finding_verdict
 from helpers.studies import latent, leak, pfn
 from helpers.studies.performance import history_table
 from helpers.training.recipes import pfn_config
@@ -65,6 +66,8 @@ from helpers.xai.probing import probe_table
 prof, settings, device, seeds = start_chapter("pfn", profile, device, seed, data_source)
 class_names = TASKS["top_qcd"].class_names  # {1: "top", 0: "QCD"}: tables show top first
 by_label = dict(sorted(class_names.items()))  # {0: "QCD", 1: "top"}: the figures' order
+results = ChapterRecord("04_pfn", prof, seeds, data_source,
+                        explains="training-and-a-comparison-on-the-same-test-jets")
 
 # %% [markdown]
 # ## Inputs: particles relative to the jet axis
@@ -81,6 +84,9 @@ splits = load_task("top_qcd", prof, seed=seed, data_source=data_source,
                    data_dir=data_dir or None)
 particles = {split: pfn_features(jets) for split, jets in splits.items()}
 y = {split: jets.labels.astype(int) for split, jets in splits.items()}
+results.claim("pfn_particles", pfn.particle_input_claim(particles["train"], y["train"],
+                                                        class_names, seed=seed))
+results.claim("pfn_padding", pfn.padding_claim(particles["train"].counts, slots=200, seed=seed))
 pfn.jets_per_class(y, class_names)
 
 # %% tags=["hide-input"]
@@ -89,10 +95,11 @@ plot_particle_inputs(axes, particles["train"], y["train"], class_names, slots=20
 fig.tight_layout()
 
 # %% [markdown]
-# Top jets have more particles, spread wider around the axis (three prongs rather than
-# one); QCD jets concentrate their momentum in fewer, harder particles. The last panel
-# is also a statement about cost: stored with 200 slots per jet, as in the benchmark
-# files, most of every jet is padding.
+# A top jet's three prongs should give it more particles, spread wider around the axis, than
+# a QCD jet, which concentrates its momentum in fewer, harder particles. On our training
+# jets (± a bootstrap over them), {glue:md}`pfn_particles:myst`. The last panel is also a
+# statement about cost: stored with 200 slots per jet, as in the benchmark files,
+# {glue:md}`pfn_padding:myst`.
 
 # %%
 train_p = particles["train"]
@@ -121,6 +128,8 @@ print(f"mean multiplicity {train_p.counts.mean():.1f}, max {train_p.counts.max()
 check = pfn.packed_vs_padded(particles["test"], seed, n_jets=500, slots=200)
 print(f"parameters: {check.n_parameters:,} "
       f"(paper, with 2 outputs: {published.value('khot.pfn.parameters'):,})")
+results.record("pfn_parameters", check.n_parameters, fmt="{:,.0f}", published="khot.pfn.parameters",
+               caveat=pfn.parameter_caveat(check.n_parameters, published.value("khot.pfn.parameters")))
 print(f"sum |Phi(0)| of an untrained network: {check.phi_of_zero:.2f} (not zero)")
 print(f"max |packed - padded| over {check.n_jets} jets: {check.max_difference:.1e}")
 
@@ -140,10 +149,10 @@ bench.table.style.format({"training jets / s": "{:,.0f}", "speed-up": "×{:.1f}"
 #
 # Training follows the paper: Adam, the learning rate divided by ten at fixed epochs,
 # early stopping on the validation loss. The paper's learning rate $3\times10^{-4}$ and
-# batches of 250 suit its 1.2 million training jets (about 5000 steps per epoch); on the
-# `standard` profile's twenty thousand a network trained that way is still far from
-# converged after two dozen epochs, so `standard` (and `ci`) take batches of 100 at
-# $10^{-3}$ — more and larger steps per epoch — while `full` keeps the paper's recipe. The
+# batches of 250 suit its 1.2 million training jets (about 5000 steps per epoch); the far
+# smaller training sets of the `standard` and `ci` profiles give an epoch a small fraction
+# of those steps, so these profiles take batches of 100 at $10^{-3}$ — more and larger steps
+# per epoch — while `full` keeps the paper's recipe. The
 # configuration of this run is printed below. Each training seed gives one model; models
 # are cached by a hash of their configuration and data. On the same
 # test jets we evaluate the TopoDNN of chapter 1 (the same cached models) and the
@@ -163,22 +172,34 @@ bdt_probs = pfn.bdt_probs(obs, y["train"], seed, ("mass+tau", "mass+tau+multipli
 
 # %%
 PAPER = {"PFN": published.metrics("khot.pfn"), "TopoDNN": published.metrics("khot.topodnn")}
-results = pfn.comparison_table(y["test"], {
-    "PFN": pfn_probs,
-    "TopoDNN": topo_probs,
-    "BDT: mass + τ": [bdt_probs["mass+tau"]],
-    "BDT: mass + τ + multiplicity": [bdt_probs["mass+tau+multiplicity"]],
-}, paper=PAPER)
-results.rename_axis(f"test jets: {len(y['test']):,}; seeds: {len(seeds)}")
+models_probs = {"PFN": pfn_probs, "TopoDNN": topo_probs, "BDT: mass + τ": [bdt_probs["mass+tau"]],
+                "BDT: mass + τ + multiplicity": [bdt_probs["mass+tau+multiplicity"]]}
+comparison = pfn.comparison_table(y["test"], models_probs, paper=PAPER)
+comparison.rename_axis(f"test jets: {len(y['test']):,}; seeds: {len(seeds)}")
+
+# %%
+cmp_m = pfn.comparison_measurements(y["test"], models_probs, seed=seed)  # with their spreads
+for key, metric, fmt in (("auc", "auc", "{:.4f}"), ("accuracy", "accuracy", "{:.3f}"),
+                         ("rejection_03", "rejection_0.3", "{:.0f}")):
+    results.record(f"pfn_{key}", cmp_m["PFN"][metric], fmt=fmt, published=f"khot.pfn.{metric}")
+    if metric != "accuracy":  # the benchmark paper's PFN: the same measurement
+        results.record(f"pfn_{key}_benchmark", cmp_m["PFN"][metric], fmt=fmt,
+                       published=f"benchmark.pfn.{metric}")
+for key, sentence in pfn.comparison_claims(cmp_m).items():
+    results.claim(key, sentence)
 
 # %% [markdown]
 # The table compares mean ± standard deviation over the training seeds (a single number
-# where there is one seed). The paper's values were measured on the benchmark's
-# Delphes-simulated jets with 1.2 million training jets; ours are particle-level Pythia
-# jets — sharper substructure, which is why simple observables are a strong baseline here
-# — and far fewer training jets, which hurts the networks more than the trees. The ranking
-# that matters for this chapter is the one within the table: the PFN, which sees every
-# particle as a set, against the TopoDNN, which sees 30 particles in a fixed order.
+# where there is one seed). In the text, every ± is the spread over the training seeds where
+# a model was trained with several, and otherwise a bootstrap over the test jets; a
+# comparison is stated only where the difference exceeds it. The paper's values were
+# measured on the benchmark's Delphes-simulated jets with 1.2 million training jets; ours
+# are particle-level Pythia jets, with sharper substructure than a detector leaves, and far
+# fewer training jets. Both favour simple observables over networks that must learn them
+# from the constituents (chapter 1's learning curve): here {glue:md}`pfn_vs_bdt:myst`. The
+# ranking that matters for this chapter is the one within the table, the PFN, which sees
+# every particle as a set, against the TopoDNN, which sees 30 particles in a fixed order:
+# {glue:md}`pfn_vs_topodnn:myst`.
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 6))
@@ -218,13 +239,19 @@ fig.tight_layout()
 
 # %%
 overlap = latent.top_overlap(ranking, k=30)
+overlap_m = latent.mad_overlap_study(model, Z_test, y["test"], k=30, seed=seed)
+results.claim("latent_overlap", latent.overlap_claim(overlap_m, 30, class_names))
 pd.Series(overlap, name="shared latents among the 30 leading ones").to_frame()
 
 # %% [markdown]
-# The MAD rankings for the two classes overlap only partly: some latent variables move
-# the output mostly for top jets, others mostly for QCD jets. How many of them does the
-# network actually need? Keep the $k$ best-ranked ones, replace all others by their mean,
-# and recompute the AUC (a random ordering is shown for comparison).
+# Do the two classes rely on the same latent variables? Two rankings of the same class,
+# from two resamples of its jets, share only part of their leading latents too, so that is
+# the yardstick (± a bootstrap over the test jets, as for every number of the single model
+# studied from here on). {glue:md}`latent_overlap:myst`.
+#
+# How many latent variables does the network actually need? Keep the $k$ best-ranked ones,
+# replace all others by their mean, and recompute the AUC (a random ordering is shown for
+# comparison).
 
 # %%
 topk = latent.topk_study(model, Z_test, y["test"], ranking, seed, tolerance=0.002)
@@ -237,10 +264,11 @@ lplots.plot_topk_study(ax, topk)
 fig.tight_layout()
 
 # %% [markdown]
-# Two effects shape these curves. First, the latent variables are strongly correlated
-# (next section): occluding one of them costs little AUC because its partners still carry
-# the same information, so single-variable ΔAUC values are small and say more about
-# redundancy than about importance. Second, replacing *many* correlated latents by their
+# Two effects shape these curves. First, the latent variables are correlated with one
+# another (the next section measures how strongly): where they are, occluding one of them
+# costs little AUC because its partners still carry the same information, and
+# single-variable ΔAUC values say more about redundancy than about importance. Second,
+# replacing *many* correlated latents by their
 # means produces latent vectors that no real jet has, and the head's response there is
 # arbitrary — a curve can drop below 0.5, the AUC of a constant. A small set of latents
 # suffices when it is chosen so that the head still sees a self-consistent input; which
@@ -265,11 +293,18 @@ fig.tight_layout()
 # %% [markdown]
 # One number summarises how different the two matrices are: the root-mean-square
 # difference of their off-diagonal entries. To judge its size it is compared with the
-# same number for two random halves of the QCD jets, which differ only by statistics.
+# same number for two halves of the QCD jets, which differ only by statistics (with half the
+# jets each, a conservative yardstick).
 
 # %%
 corr_summary = latent.correlation_summary(Z_test, y["test"], top30, class_names)
+corr_m = latent.correlation_measurements(Z_test, y["test"], top30, seed=seed)
+signs, evidence = latent.correlation_finding(corr_m, len(top30), class_names)
+results.finding("finding_latent_correlations", finding_verdict(signs), evidence)
 corr_summary.to_frame().style.format("{:.3f}")
+
+# %% [markdown]
+# With a bootstrap over the test jets: {glue:md}`finding_latent_correlations:myst`.
 
 # %% [markdown]
 # ## Principal components and jet observables
@@ -290,8 +325,8 @@ lplots.plot_components(axes[0], pc_scores, y["test"], by_label, explained)
 fig.tight_layout()
 
 # %% [markdown]
-# The leading component alone separates the classes well. What is it? Its correlation
-# with jet observables, per class:
+# {glue:md}`pc1_auc:myst`. What is the leading component? Its correlation with jet observables,
+# per class:
 
 # %%
 OBSERVABLES = ("mass", "multiplicity", "tau21", "tau32", "width", "pt")
@@ -315,6 +350,24 @@ pd.DataFrame({"ρ(PC1, mass), measured": pc_corr.xs("PC1", level=1)["mass"],
               "ρ(PC1, multiplicity), measured": pc_corr.xs("PC1", level=1)["multiplicity"],
               "ρ(PC1, mass), paper": pd.Series(PAPER_RHO_MASS)}).style.format("{:.2f}")
 
+# %%
+pc1_m = latent.pc1_measurements(pc_scores, obs["test"], y["test"], by_label, seed=seed)
+results.record("pca_rho_multiplicity", pc1_m["rho (all, multiplicity)"], fmt="{:.2f}",
+               published="khot.pca.rho_multiplicity", caveat=latent.pca_caveat(len(top30), pooled=True),
+               section="principal-components-and-jet-observables")
+for cls in by_label.values():
+    results.record(f"pca_rho_mass_{cls}", pc1_m[f"rho ({cls}, mass)"], fmt="{:.2f}",
+                   published=f"khot.pca.rho_mass.{cls}", caveat=latent.pca_caveat(len(top30)),
+                   section="principal-components-and-jet-observables")
+
+# %%
+network_auc = pfn.metric_measurements(y["test"], [pfn_probs[0]], seed=seed)["auc"]
+for key, sentence in latent.pc1_claims(pc1_m, network_auc, by_label).items():
+    results.claim(key, sentence)
+signs, evidence = latent.pc1_mass_finding(pc1_m, by_label, PAPER_RHO_MASS)
+results.finding("finding_pc1_mass", finding_verdict(signs), evidence)
+print(evidence)
+
 # %% [markdown]
 # The paper found the leading component to track the jet mass, strongly in QCD jets and
 # less so in top jets, whose mass is pinned near $m_t$, and to track the constituent
@@ -324,8 +377,9 @@ pd.DataFrame({"ρ(PC1, mass), measured": pc_corr.xs("PC1", level=1)["mass"],
 # common variation of the latents — what PCA on the raw latent values picks first — is
 # the multiplicity ($\sum_i 1$, exactly representable). The mass is not a sum over
 # particles and can only be approximated; part of its correlation with the leading
-# component is inherited from the mass–multiplicity correlation within each class. The
-# scatter plots above show which of the two the leading component follows on our jets.
+# component can be inherited from the mass–multiplicity correlation within each class. On
+# our jets — the scatter plots above show both — {glue:md}`pc1_follows:myst`. Against the
+# paper's finding: {glue:md}`finding_pc1_mass:myst`.
 #
 # A complementary view is a **linear probe**: a linear regression from the full latent
 # vector to an observable, trained on the training jets and scored by $R^2$ on the test
@@ -363,19 +417,21 @@ probes.style.format("{:.2f}", na_rep="—")
 # %%
 leaky = {split: leak.leaky_pfn_features(jets) for split, jets in splits.items()}
 top_dr = leak.truth_axis_distance(splits["test"].subset(y["test"] == 1))
+results.claim("leak_axis_shift", leak.axis_shift_claim(top_dr, JET_R))
 print(f"top jets: ΔR(top quark, jet axis) has median {np.nanmedian(top_dr):.4f} "
       f"and 90 % quantile {np.nanquantile(top_dr, 0.9):.4f}")
 
 # %% [markdown]
-# The axis moves by half of that, in a different direction for every jet — for most jets
-# a small fraction of the jet radius. Had we stored the top quark as it decays instead — up to the
+# The axis moves by half of that, in a different direction for every jet:
+# {glue:md}`leak_axis_shift:myst`. Had we stored the top quark as it decays instead — up to the
 # particles that fall outside the cone, that top *is* the jet — the shift would be far
 # smaller: how strong a leak is depends on exactly which truth object leaks. But "small"
 # is the wrong scale to think in. With the honest axis, the constituents balance exactly
 # around it:
 # their transverse imbalance $\sum_i z_i \sin\Delta\phi_i$ vanishes identically, for
-# every jet, up to floating-point rounding. With the leaky axis, it still vanishes for
-# every QCD jet — and for practically no top jet.
+# every jet, up to floating-point rounding. With the leaky axis it must stay so for every
+# QCD jet, whose truth four-vector is zero, and need not for a top jet. Measured on the test
+# jets, {glue:md}`leak_balance_split:myst`.
 
 # %%
 balance = {"honest axis": azimuthal_balance(particles["test"]),
@@ -387,22 +443,34 @@ balance_auc = leak.balance_aucs(balance, y["test"])
 print("AUC of |Σ z sin Δφ| as a one-number tagger: "
       + ", ".join(f"{k}: {v:.4f}" for k, v in balance_auc.items()))
 
+# %%
+for key, sentence in leak.balance_claims(balance, y["test"], class_names, seed=seed).items():
+    results.claim(f"leak_balance_{key}", sentence)
+
 # %% [markdown]
-# On the honest inputs the imbalance is float32 rounding noise around $10^{-10}$ (it grows
-# with the number and spread of the particles, so even the noise differs somewhat between
-# the classes — at a level no network can resolve); on the leaky
-# inputs a single number, computable from the network's own inputs, separates top from
-# QCD jets almost perfectly. A PFN can build that number — $\Phi$ sees $z_i$ and
+# On the honest inputs the imbalance is float32 rounding noise, with a median of
+# {glue:md}`leak_balance_noise:myst`. It grows with the number and spread of the particles, so
+# even the noise can differ between the classes — {glue:md}`leak_balance_noise_auc:myst` — at a
+# level no network can resolve. On the leaky inputs the same single number, computable from
+# the network's own inputs, separates top from QCD jets with {glue:md}`leak_balance_auc:myst`.
+# A PFN can build that number — $\Phi$ sees $z_i$ and
 # $\Delta\phi_i$ of every particle and the latent space is a sum over particles — if it
 # has enough data to find a signal this fine. Retrain the same PFN, with the same recipe,
 # on the leaky inputs, and evaluate it on leaky test inputs, as the original study did:
 
 # %%
 retrained = leak.retrain_on_leaky(leaky, y, pfn_probs[0], prof, seeds[0], device)
-print(leak.leak_verdict(retrained, seeds[0], len(y["train"]),
-                        one_number_auc=balance_auc["axis + truth top quark (leaky)"]))
+leak_m = leak.leak_measurements(retrained, pfn_probs[0], y["test"], seed=seed)
+print(results.claim("leak_gain", leak.leak_gain_claim(leak_m, seeds[0], len(y["train"]))))
+for key, fmt in (("auc", "{:.4f}"), ("accuracy", "{:.3f}")):
+    results.record(f"pfn_leaky_{key}", leak_m[f"leaky {key}"], fmt=fmt,
+                   published=f"khot.pfn_leaky.{key}", caveat=leak.leak_caveat(),
+                   section="the-leak-shown-on-purpose")
 retrained.table.style.format({"auc": "{:.4f}", "accuracy": "{:.3f}", "rejection_0.3": "{:.0f}",
                               "rejection_0.5": "{:.0f}"})
+
+# %% [markdown]
+# {glue:md}`leak_gain:myst`.
 
 # %% [markdown]
 # The symptom that gave the bug away was the occlusion ranking of the *inputs*. Below,
@@ -410,34 +478,50 @@ retrained.table.style.format({"auc": "{:.4f}", "accuracy": "{:.3f}", "rejection_
 # drop is measured, for the honest model and for the leaky one.
 
 # %%
-particle_importance = leak.particle_importance(
+N_LEADING, MARK = settings.get("n_leading", 5), published.value("khot.pfn.angle_delta_auc_max")
+occlusion = leak.particle_importance_study(
     {"honest PFN": (model, particles["test"]), "leaky PFN": (retrained.model, leaky["test"])},
-    y["test"], n_leading=settings.get("n_leading", 5))
-fig, ax = plt.subplots(figsize=(14, 5.5))
-plot_particle_delta_auc(ax, particle_importance, [r"$z$", r"$\Delta\eta$", r"$\Delta\phi$"])
-fig.tight_layout()
-angle_table = leak.angle_vs_momentum(particle_importance,
-                                     mark=published.value("khot.pfn.angle_delta_auc_max"))
+    y["test"], n_leading=N_LEADING, seed=seed)
+angle_table = leak.angle_vs_momentum(occlusion.importance, mark=MARK)
 print(leak.describe_angles(angle_table, "leaky PFN", "honest PFN"))
+
+# %% tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(14, 5.5))
+plot_particle_delta_auc(ax, occlusion.importance, [r"$z$", r"$\Delta\eta$", r"$\Delta\phi$"])
+fig.tight_layout()
+
+# %%
+angles = occlusion.measurements
+results.record("pfn_leaky_angle_delta_auc", angles["leaky PFN"]["leading dphi"], fmt="{:.4f}",
+               published="khot.pfn_leaky.angle_delta_auc", caveat=leak.leak_caveat(),
+               section="the-leak-shown-on-purpose")
+results.record("pfn_angle_delta_auc_max", angles["honest PFN"]["largest angle"], fmt="{:.4f}",
+               published="khot.pfn.angle_delta_auc_max", section="the-leak-shown-on-purpose",
+               caveat=f"the largest over the Δη and Δφ of the {N_LEADING} leading particles")
+results.claim("leak_angles", leak.angle_claim(angles, "leaky PFN", "honest PFN"))
+signs, evidence = leak.leak_finding(leak_m, angles, "leaky PFN", "honest PFN", mark=MARK)
+verdict = results.finding("finding_leak_signature", finding_verdict(signs), evidence)
+print(f"the leak's signature, {verdict}: {evidence}")
 
 # %% [markdown]
 # In the original study, trained on 1.2 million jets, the leaked model's ΔAUC for the
 # azimuth of the leading constituent was about 11 %, while after the fix no angle exceeded
-# 1 %. Compare the lines above: whether one particle's angle stands out depends on *how*
+# 1 %. Here {glue:md}`leak_angles:myst`. Whether one particle's angle stands out depends on *how*
 # the network reads the leak. The imbalance is a sum over all particles, and a PFN can
 # read it the same way — through its latent sum, a little from every particle — in which
 # case occluding the angle of any single particle removes only a small part of it, however
 # large the AUC gain. How strongly the leak shows also depends on how far the parton lies
 # from the jet axis and on how much data the network had to find it; the one-number
-# tagger above shows how much the inputs contain.
+# tagger above shows how much the inputs contain. Against the paper's signature of the
+# leak: {glue:md}`finding_leak_signature:myst`.
 #
 # Two lessons, then. **An occlusion ranking dominated by a geometric feature is a red
 # flag**: after centring, the position of one particle relative to the axis should not be
 # worth more than its momentum; if it is, the axis itself probably knows something it
-# should not. And **the absence of that flag is no all-clear**: the check that exposed the
-# leak here without any network — a quantity that must vanish by construction and does
-# not — is cheaper and more sensitive than any attribution, and the only real protection
-# is a pipeline that cannot read the truth at all.
+# should not. And **the absence of that flag is no all-clear**: the check that exposes the
+# leak without any network — a quantity that must vanish by construction and does not —
+# needs no training and does not depend on how well a network learned to read the leak,
+# and the only real protection is a pipeline that cannot read the truth at all.
 #
 # ## The guard
 #
@@ -464,7 +548,10 @@ assert leak.leaky_pfn_features not in PREPROCESSORS.values()
 # are several):
 
 # %%
-summary = pfn.chapter_summary(results, topk, pc_corr, retrained.honest, retrained.leaked, balance_auc,
-                              bench.table, device, class_names, paper_rho_mass=PAPER_RHO_MASS,
+summary = pfn.chapter_summary(comparison, topk, pc_corr, retrained.honest, retrained.leaked,
+                              balance_auc, bench.table, device, class_names,
+                              paper_rho_mass=PAPER_RHO_MASS,
                               paper_auc=(PAPER["PFN"]["auc"], published.value("khot.pfn_leaky.auc")))
+results.used_jets(test=len(y["test"]), train=len(y["train"]), val=len(y["val"]))
+saved = results.save()
 summary.rename(f"profile {prof.name}").to_frame()

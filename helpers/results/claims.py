@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -143,3 +143,49 @@ def auc_measurement(labels: np.ndarray, scores: Sequence[np.ndarray], n_boot: in
         return auc(labels[idx], s[idx]) if 0 < labels[idx].sum() < len(idx) else float("nan")
 
     return bootstrap(statistic, len(labels), n_boot, seed)
+
+
+#: bootstrap resamples of the test jets where a profile trains a single seed
+N_BOOT = 200
+
+
+def bootstrap_many(statistic: Callable[[np.ndarray], Mapping[str, float]], n: int,
+                   n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Measurement]:
+    """:func:`helpers.results.bootstrap` for a statistic of several named values: each value
+    on all ``n`` items, with the standard deviation over the same ``n_boot`` resamples as its
+    spread (non-finite resampled values, e.g. an infinite rejection, are left out)."""
+    rng = np.random.default_rng(seed)
+    full = dict(statistic(np.arange(n)))
+    draws = [statistic(rng.integers(0, n, n)) for _ in range(n_boot)]
+    out = {}
+    for key, value in full.items():
+        v = np.array([d[key] for d in draws], float)
+        v = v[np.isfinite(v)]
+        out[key] = Measurement(float(value), float(v.std(ddof=1)) if v.size > 1 else math.nan, n)
+    return out
+
+
+def seed_or_bootstrap(statistic: Callable[[int, np.ndarray], Mapping[str, float]], n_runs: int,
+                      n_jets: int, n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Measurement]:
+    """``statistic(run, jet indices)`` as measurements: with several runs (training seeds) the
+    mean and sample standard deviation over the runs on all jets; with a single run a
+    bootstrap over its jets (:func:`bootstrap_many`)."""
+    if n_runs > 1:
+        values = [dict(statistic(r, np.arange(n_jets))) for r in range(n_runs)]
+        return {k: Measurement.of([v[k] for v in values]) for k in values[0]}
+    return bootstrap_many(lambda idx: statistic(0, idx), n_jets, n_boot, seed)
+
+
+def spread_note(n_runs: int, jets: str = "test jets") -> str:
+    """What the ``±`` of :func:`seed_or_bootstrap` means, as a phrase."""
+    if n_runs > 1:
+        return f"the standard deviation over the {n_runs} training seeds"
+    return (f"a bootstrap over the {jets}, since this profile trains a single seed (it does not "
+            "see how much a network trained again would differ)")
+
+
+def pick(a: Measurement, b: Measurement, larger: str, smaller: str, same: str) -> str:
+    """``larger`` if ``a`` clearly exceeds ``b`` (:func:`helpers.results.clear_difference`),
+    ``smaller`` if it clearly falls short, ``same`` otherwise (also without any spread): the
+    phrase of a sentence that must read right in every outcome."""
+    return {1: larger, -1: smaller, 0: same}[clear_difference(a, b)]

@@ -23,6 +23,7 @@ Linear probes of the latent vector use :func:`helpers.xai.probing.probe_table`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,8 @@ from ..metrics import auc
 from ..models.common import as_scorer, predict_logits
 from ..models.pfn import PFN, PackedInputs
 from ..preprocessing.pfn import PackedParticles
+from ..results import Measurement, clear_difference
+from ..results.claims import N_BOOT, bootstrap_many, pick
 from ..xai.differential import mad_relevance, occluded_outputs
 
 
@@ -255,3 +258,179 @@ def particle_delta_auc(model: PFN, particles: PackedParticles, y: np.ndarray,
             occluded = PackedParticles(features, particles.counts)
             out[k, j] = base - auc(y, latent_and_logits(model, occluded)[1])
     return out
+
+
+# ------------------------------------------------------------------ uncertainties and claims
+# The latent study looks at one model (the first seed), so its spreads are bootstraps over the
+# test jets (:func:`helpers.results.claims.bootstrap_many`).
+
+
+def _overlap(a: np.ndarray, b: np.ndarray, k: int) -> int:
+    """How many of the ``k`` largest entries of ``a`` and of ``b`` are the same latents."""
+    top_a = set(np.argsort(-a, kind="stable")[:k].tolist())
+    return len(top_a & set(np.argsort(-b, kind="stable")[:k].tolist()))
+
+
+def mad_overlap_study(model: PFN, Z: np.ndarray, y: np.ndarray, k: int = 30, n_boot: int = 100,
+                      seed: int = 0, max_jets: int = 20000) -> dict[str, Measurement]:
+    """How many of the ``k`` leading latents the two classes' MAD rankings share
+    (``between classes``), against how many two bootstrap resamples of the *same* class share
+    (``within a class``, the mean over both classes: what ranking noise alone leaves).  The
+    between-classes value is that of all jets, its spread and the within-class value come
+    from ``n_boot`` pairs of resamples; at most ``max_jets`` jets (a random subset) are used."""
+    rng = np.random.default_rng(seed)
+    if len(y) > max_jets:
+        keep = np.sort(rng.choice(len(y), max_jets, replace=False))
+        Z, y = Z[keep], y[keep]
+    f = as_scorer(model.F)
+    change = np.abs(f(Z)[:, None] - occluded_outputs(f, Z, Z.mean(axis=0)))  # (N, d)
+    y = np.asarray(y)
+
+    def mads(idx: np.ndarray) -> dict[int, np.ndarray]:
+        return {label: change[idx[y[idx] == label]].mean(axis=0) for label in (0, 1)}
+
+    full = mads(np.arange(len(y)))
+    between, within = [], []
+    for _ in range(n_boot):
+        one, two = (mads(rng.integers(0, len(y), len(y))) for _ in range(2))
+        between.append(_overlap(one[0], one[1], k))
+        within.append(np.mean([_overlap(one[c], two[c], k) for c in (0, 1)]))
+    return {"between classes": Measurement(float(_overlap(full[0], full[1], k)),
+                                           float(np.std(between, ddof=1)), len(y)),
+            "within a class": Measurement(float(np.mean(within)), float(np.std(within, ddof=1)),
+                                          len(y))}
+
+
+def overlap_claim(m: dict[str, Measurement], k: int, class_names: dict[int, str]) -> str:
+    """:func:`mad_overlap_study` in a sentence: do the classes' MAD rankings differ by more
+    than resampling makes them differ?"""
+    between, within = m["between classes"], m["within a class"]
+    bkg, sig = class_names[0], class_names[1]
+    relation = pick(within, between, "clearly fewer than", "clearly more than", "not clearly fewer than")
+    meaning = pick(within, between, f"Some latent variables move the output mostly for {sig} jets, "
+                   f"others mostly for {bkg} jets", "No ranking noise explains that",
+                   "At this statistics the same latent variables move the output for both classes")
+    return (f"The MAD rankings of the two classes share {between.text('{:.0f}')} of their {k} "
+            f"leading latents, {relation} the {within.text('{:.1f}')} that two resamples of the "
+            f"same class's jets share. {meaning}")
+
+
+def correlation_measurements(Z: np.ndarray, y: np.ndarray, latents: np.ndarray,
+                             n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Measurement]:
+    """:func:`correlation_summary`'s two RMS differences with a bootstrap over the jets:
+    ``classes`` (background against signal) and ``halves`` (two alternate halves of the
+    background jets: statistics only)."""
+    y = np.asarray(y)
+
+    def statistic(idx: np.ndarray) -> dict[str, float]:
+        Zi, yi = Z[idx], y[idx]
+        corr = correlation_matrices(Zi, yi, latents)
+        background = Zi[yi == 0]
+        halves = correlation_matrices(background, np.arange(len(background)) % 2, latents)
+        return {"classes": correlation_difference(corr[0], corr[1]),
+                "halves": correlation_difference(halves[0], halves[1])}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a latent constant in a resample
+        return bootstrap_many(statistic, len(y), n_boot, seed)
+
+
+def correlation_finding(m: dict[str, Measurement], n_latents: int,
+                        class_names: dict[int, str]) -> tuple[list[int], str]:
+    """Khot et al.'s finding that the latent correlations differ by class: ``+1`` when the
+    difference between the classes' correlation matrices (:func:`correlation_measurements`)
+    clearly exceeds that between two halves of the background jets, ``-1`` when it is clearly
+    smaller, ``0`` otherwise; with the evidence."""
+    classes, halves = m["classes"], m["halves"]
+    bkg, sig = class_names[0], class_names[1]
+    sign = clear_difference(classes, halves)
+    verdict = pick(classes, halves, "clearly more than statistics alone gives",
+                   "clearly less than statistics alone gives, which is odd",
+                   "no more than statistics alone gives, at this statistics")
+    return [sign], (f"the correlation matrices of the {n_latents} leading latents differ between "
+                    f"{bkg} and {sig} jets by an RMS of {classes.text()} per entry, against "
+                    f"{halves.text()} between two halves of the {bkg} jets: {verdict}")
+
+
+def pc1_measurements(scores: np.ndarray, observables: dict[str, np.ndarray], y: np.ndarray,
+                     classes: dict[int, str], names: tuple[str, ...] = ("mass", "multiplicity"),
+                     n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Measurement]:
+    """The first component's Pearson correlation with each observable of ``names`` per class
+    (``rho (<class>, <name>)``) and over all jets (``rho (all, <name>)``), and its AUC as a
+    tagger (``auc``), with a bootstrap over the jets (the components themselves are fixed)."""
+    y, pc = np.asarray(y), scores[:, 0]
+    obs = {n: np.asarray(observables[n], float) for n in names}
+
+    def rho(a: np.ndarray, b: np.ndarray) -> float:
+        ok = np.isfinite(b)
+        return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+    def statistic(idx: np.ndarray) -> dict[str, float]:
+        out = {"auc": auc(y[idx], pc[idx])}
+        for n, v in obs.items():
+            out[f"rho (all, {n})"] = rho(pc[idx], v[idx])
+            for label, cls in classes.items():
+                sel = idx[y[idx] == label]
+                out[f"rho ({cls}, {n})"] = rho(pc[sel], v[sel])
+        return out
+
+    return bootstrap_many(statistic, len(y), n_boot, seed)
+
+
+def pc1_claims(m: dict[str, Measurement], network_auc: Measurement,
+               classes: dict[int, str]) -> dict[str, str]:
+    """Sentences on :func:`pc1_measurements`: ``pc1_auc`` (the first component as a tagger
+    against the network) and ``pc1_follows`` (per class, whether it follows the multiplicity
+    or the mass more closely)."""
+    a = m["auc"]
+    sep = (f"As a tagger on its own, the leading component reaches an AUC of {a.text('{:.4f}')} "
+           f"against {network_auc.text('{:.4f}')} for the whole network: " + pick(
+               a, network_auc, "clearly more than the network's output",
+               "clearly less than the network's output", "as much, within the spread"))
+    parts = []
+    for cls in classes.values():
+        mass, mult = m[f"rho ({cls}, mass)"], m[f"rho ({cls}, multiplicity)"]
+        absm, absn = (Measurement(abs(x.value), x.spread, x.n) for x in (mass, mult))
+        closer = pick(absn, absm, "the multiplicity clearly more closely than the mass",
+                      "the mass clearly more closely than the multiplicity",
+                      "the multiplicity and the mass about equally closely")
+        parts.append(f"in {cls} jets it follows {closer} (ρ = {mult.text('{:.2f}')} with the "
+                     f"multiplicity, {mass.text('{:.2f}')} with the mass)")
+    return {"pc1_auc": sep, "pc1_follows": "; ".join(parts)}
+
+
+def pc1_mass_finding(m: dict[str, Measurement], classes: dict[int, str],
+                     paper: dict[str, float], threshold: float = 0.5) -> tuple[list[int], str]:
+    """Khot et al.'s finding that the first component follows the jet mass, per class: ``+1``
+    where ``|rho(PC1, mass)|`` is clearly above ``threshold``, ``-1`` where clearly below,
+    ``0`` otherwise; with the evidence (``paper``: the published rho per class)."""
+    signs, parts = [], []
+    for cls in classes.values():
+        r = m[f"rho ({cls}, mass)"]
+        signs.append(clear_difference(Measurement(abs(r.value), r.spread), Measurement(threshold)))
+        parts.append(f"{r.text('{:.2f}')} in {cls} jets")
+    published = " and ".join(f"{paper[cls]:.1f}" for cls in classes.values())
+    names = list(classes.values())
+    follows = [n for n, s in zip(names, signs) if s > 0]
+    fails = [n for n, s in zip(names, signs) if s < 0]
+    if len(follows) == len(names):
+        verdict = "in both classes"
+    elif follows:
+        verdict = f"in {' and '.join(follows)} jets only"
+    else:
+        verdict = "in neither class" if len(fails) == len(names) else "clearly in no class"
+    return signs, (f"ρ(PC1, jet mass) is {' and '.join(parts)} (the paper, on the leaky PFN: "
+                   f"{published}); counting |ρ| clearly above "
+                   f"{threshold} as following the mass, the leading component follows it "
+                   f"{verdict}")
+
+
+def pca_caveat(n_latents: int, pooled: bool = False) -> str:
+    """Why the PCA correlations are not like for like with the paper's (``pooled``: the value
+    over both classes, which the paper quotes without naming a class)."""
+    ours = f"ours on the honest PFN's {n_latents} latents with the largest ΔAUC"
+    if pooled:
+        return ("the paper quotes one value without naming the class; ours is over the test jets "
+                f"of both classes, {ours}")
+    return ("the paper's PCA is on the leaky PFN's latents (a subspace of highly ranked latents "
+            f"chosen by ΔAUC, on the slides); {ours}")

@@ -26,9 +26,12 @@ from scipy.special import expit
 
 from ..config import Profile
 from ..data.jets import JetSet
+from ..metrics import summarize
 from ..models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
 from ..preprocessing import topodnn_features
 from ..preprocessing.pfn import PackedParticles
+from ..results import Measurement
+from ..results.claims import N_BOOT, bootstrap_many, pick, seed_or_bootstrap
 from ..training import training_throughput
 from ..training.loop import TrainHistory
 from ..training.recipes import PFN_DEFAULTS, train_pfn, train_topodnn
@@ -213,3 +216,107 @@ def chapter_summary(results: pd.DataFrame, topk: TopKStudy, pc_corr: pd.DataFram
         "training throughput, packed vs padded":
             f"{speed.iloc[-1]:,.0f} vs {speed.iloc[0]:,.0f} jets/s on {device}",
     })
+
+
+# ------------------------------------------------------------------- measurements and claims
+#: the metrics recorded for the scorecard (keys of :func:`helpers.metrics.summarize`)
+RECORDED_METRICS = ("auc", "accuracy", "rejection_0.3")
+
+
+def metric_measurements(y: np.ndarray, probs: Sequence[np.ndarray], n_boot: int = N_BOOT,
+                        seed: int = 0) -> dict[str, Measurement]:
+    """:data:`RECORDED_METRICS` of one model, mean and spread over its seeds (one array of
+    test probabilities each), or a bootstrap over the test jets for a single one
+    (:func:`helpers.results.claims.seed_or_bootstrap`)."""
+    y = np.asarray(y)
+
+    def statistic(r: int, idx: np.ndarray) -> dict[str, float]:
+        metrics = summarize(y[idx], np.asarray(probs[r])[idx])
+        return {k: metrics[k] for k in RECORDED_METRICS}
+
+    return seed_or_bootstrap(statistic, len(probs), len(y), n_boot, seed)
+
+
+def comparison_measurements(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]],
+                            n_boot: int = N_BOOT, seed: int = 0) -> dict[str, dict[str, Measurement]]:
+    """:func:`metric_measurements` of every model of the comparison table."""
+    return {name: metric_measurements(y, p, n_boot, seed) for name, p in probs.items()}
+
+
+def parameter_caveat(n_ours: int, n_paper: int) -> str:
+    """Why the parameter counts differ: the paper's head ends in two softmax outputs, ours in
+    one logit (one row of the last layer fewer)."""
+    return (f"the paper's F ends in two softmax outputs, ours in one logit: {n_paper - n_ours:,} "
+            "parameters fewer, the same network otherwise")
+
+
+def comparison_claims(m: Mapping[str, Mapping[str, Measurement]], pfn: str = "PFN",
+                      topodnn: str = "TopoDNN", bdt: str = "BDT: mass + τ") -> dict[str, str]:
+    """Sentences on the AUCs of :func:`comparison_measurements`: ``pfn_vs_topodnn`` (the
+    paper: the PFN ahead) and ``pfn_vs_bdt`` (the trees on mass and N-subjettiness)."""
+    a, b, c = m[pfn]["auc"], m[topodnn]["auc"], m[bdt]["auc"]
+    ta, tb, tc = (x.text("{:.4f}") for x in (a, b, c))
+    vs_topo = pick(a, b, f"the PFN, with an AUC of {ta}, clearly tags better than the TopoDNN "
+                         f"({tb}), as in the paper",
+                   f"the PFN, with an AUC of {ta}, clearly tags worse than the TopoDNN ({tb}), "
+                   "unlike in the paper",
+                   f"the PFN (AUC {ta}) and the TopoDNN ({tb}) are indistinguishable at this "
+                   "statistics, where the paper has the PFN ahead")
+    vs_bdt = pick(c, a, f"the trees on mass and τ ({tc}) clearly tag better than the PFN ({ta})",
+                  f"the PFN ({ta}) clearly tags better than the trees on mass and τ ({tc})",
+                  f"the trees on mass and τ ({tc}) and the PFN ({ta}) are indistinguishable at "
+                  "this statistics")
+    return {"pfn_vs_topodnn": vs_topo, "pfn_vs_bdt": vs_bdt}
+
+
+def jet_shapes(particles: PackedParticles) -> dict[str, np.ndarray]:
+    """Per jet: ``multiplicity``, ``spread`` (the momentum-weighted mean distance
+    ``sum_i z_i Delta R_i`` from the axis) and ``leading z`` (the hardest particle's share)."""
+    f = particles.features.astype(np.float64)
+    jet = particles.jet_index
+    spread = np.bincount(jet, f[:, 0] * np.hypot(f[:, 1], f[:, 2]), minlength=len(particles))
+    return {"multiplicity": particles.counts.astype(float), "spread": spread,
+            "leading z": f[particles.offsets[:-1], 0]}
+
+
+def particle_input_claim(particles: PackedParticles, y: np.ndarray,
+                         class_names: Mapping[int, str], n_boot: int = N_BOOT, seed: int = 0) -> str:
+    """How the signal jets' particles differ from the background's (:func:`jet_shapes`, class
+    means with a bootstrap over the jets): more or fewer, wider or narrower, and the hardest
+    particle's share of the momentum."""
+    y = np.asarray(y)
+    shapes = jet_shapes(particles)
+    bkg, sig = class_names[0], class_names[1]
+
+    def statistic(idx: np.ndarray) -> dict[str, float]:
+        return {f"{k} ({label})": float(v[idx][y[idx] == label].mean())
+                for k, v in shapes.items() for label in (0, 1)}
+
+    m = bootstrap_many(statistic, len(y), n_boot, seed)
+
+    def pair(key: str, fmt: str) -> tuple[Measurement, Measurement, str]:
+        s, b = m[f"{key} (1)"], m[f"{key} (0)"]
+        return s, b, f"{s.text(fmt)} against {b.text(fmt)}"
+
+    s, b, nums = pair("multiplicity", "{:.1f}")
+    many = pick(s, b, "more particles than", "fewer particles than",
+                "as many particles as, within the spread,")
+    s, b, wnums = pair("spread", "{:.3f}")
+    wide = pick(s, b, "spread wider around the axis", "stay closer to the axis",
+                "spread about as wide around the axis")
+    s, b, znums = pair("leading z", "{:.3f}")
+    hard = pick(s, b, "give a larger share of their momentum to the hardest particle",
+                "give a smaller share of their momentum to the hardest particle",
+                "give about the same share of their momentum to the hardest particle")
+    return (f"{sig} jets carry {many} {bkg} jets ({nums} on average), {wide} (momentum-weighted "
+            f"mean distance ΔR {wnums}) and {hard} ({znums})")
+
+
+def padding_claim(counts: np.ndarray, slots: int = 200, n_boot: int = N_BOOT, seed: int = 0) -> str:
+    """What share of ``slots`` padded slots a jet fills on average, and whether most of a
+    stored jet is padding."""
+    fill = np.asarray(counts, float) / slots
+    m = bootstrap_many(lambda idx: {"fill": float(fill[idx].mean())}, len(fill), n_boot, seed)["fill"]
+    most = pick(Measurement(0.5), m, ", so most of every stored jet is padding",
+                ", so most slots hold a particle", "")
+    return f"a jet fills {m.value:.0%} of them on average{most}"

@@ -139,7 +139,7 @@ def quantity_verdict(key: str, m: Measurement, data_source: str, caveat: str = "
     paper = float(entry.value) if not isinstance(entry.value, tuple) else float("nan")
     exact = key.split(".")[-1] in EXACT
     if exact:
-        return (AGREES if m.value == paper else DIFFERS), "fixed by the architecture"
+        return (AGREES if m.value == paper else DIFFERS), caveat or "fixed by the architecture"
     if caveat:
         return NOT_COMPARABLE, caveat
     if entry.leaky and "leaky" not in key:
@@ -263,7 +263,8 @@ def quantity_html(quantities: pd.DataFrame, paper: str, data_source: str = "gene
     for _, r in rows.iterrows():
         verdict = r["verdict"]
         if verdict == DIFFERS:
-            verdict = f'{verdict} (see {_link(r["chapter"], r["section"])})'
+            why = f"{html.escape(r['reason'])}; " if r["reason"] else ""
+            verdict = f'{verdict}: {why}see {_link(r["chapter"], r["section"])}'
         elif r["reason"] and not (note and r["reason"] == _sample_reason(r["quantity"], data_source)):
             verdict = f"{verdict}: {html.escape(r['reason'])}"
         elif note and verdict == NOT_COMPARABLE:

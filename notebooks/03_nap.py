@@ -60,6 +60,7 @@ from helpers.plots.nap import (
 )
 from helpers.preprocessing import topodnn_features
 from helpers.results import ChapterRecord, finding_verdict
+from helpers.results.claims import spread_note
 from helpers.studies.nap import (
     BASELINE,
     SPARSITY_KEYS,
@@ -88,7 +89,6 @@ from helpers.studies.nap import (
     sparsity_curve_runs,
     sparsity_table,
     sparsity_trend_claim,
-    spread_note,
     train_architectures,
     validation_naps,
 )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import aggregate, auc, format_mean_std, summarize
-from ..results.claims import Measurement, bootstrap, clear_difference, compare
+from ..results.claims import N_BOOT, Measurement, bootstrap, clear_difference, compare, seed_or_bootstrap
 from ..training.loop import TrainHistory
 
 #: row labels of the metrics of :func:`helpers.metrics.summarize`
@@ -73,11 +73,14 @@ def glue_name(metric: str) -> str:
     return metric.replace(".", "")
 
 
-def seed_measurements(y: np.ndarray, runs: Sequence[np.ndarray]) -> dict[str, Measurement]:
-    """``{metric: mean ± seed spread}`` of :func:`helpers.metrics.summarize` over the runs
-    (training seeds) of one model; no spread (``nan``) for a single run."""
-    per_run = [summarize(y, p) for p in runs]
-    return {k: Measurement.of([r[k] for r in per_run]) for k in per_run[0]}
+def seed_measurements(y: np.ndarray, runs: Sequence[np.ndarray], n_boot: int = N_BOOT,
+                      seed: int = 0) -> dict[str, Measurement]:
+    """``{metric: mean ± spread}`` of :func:`helpers.metrics.summarize` over the runs
+    (training seeds) of one model; for a single run, its value ± a bootstrap over the jets
+    (:func:`~helpers.results.claims.seed_or_bootstrap`)."""
+    y = np.asarray(y)
+    return seed_or_bootstrap(lambda r, idx: summarize(y[idx], np.asarray(runs[r])[idx]),
+                             len(runs), len(y), n_boot, seed)
 
 
 def run_measurement(y: np.ndarray, runs: Sequence[np.ndarray],

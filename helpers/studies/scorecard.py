@@ -56,7 +56,7 @@ FINDINGS = (
             "for the angles of the leading constituent, gone after the fix", "04_pfn",
             "finding_leak_signature"),
     Finding("cheng", "Linear probes: width, mass and τ1 read best from the resonance tasks' "
-            "embeddings, multiplicity and p_T^D from quark/gluon's; the τ ratios poorly",
+            "embeddings, multiplicity and $p_T^D$ from quark/gluon's; the τ ratios poorly",
             "05_recnn", "finding_probe_pattern"),
     Finding("cheng", "Embeddings transfer well between W/QCD and top/QCD, less well to and from "
             "quark/gluon", "05_recnn", "finding_transfer_pattern"),
@@ -276,8 +276,8 @@ def quantity_html(quantities: pd.DataFrame, paper: str, data_source: str = "gene
                     "pull": "" if not np.isfinite(r["pull"]) else f"{r['pull']:+.1f}",
                     "verdict": verdict, "chapter": _link(r["chapter"])})
     table = pd.DataFrame(out).to_html(index=False, escape=False, classes="scorecard")
-    return (f"<p>{_math(note).replace('*not comparable*', '<em>not comparable</em>')}</p>"
-            if note else "") + table
+    return _typeset((f"<p>{_math(note).replace('*not comparable*', '<em>not comparable</em>')}</p>"
+                     if note else "") + table)
 
 
 def findings_html(findings: pd.DataFrame) -> str:
@@ -285,7 +285,12 @@ def findings_html(findings: pd.DataFrame) -> str:
     out = [{"paper": PAPERS[r["paper"]], "finding": _math(r["finding"]),
             "verdict": r["verdict"], "evidence": _math(r["evidence"]),
             "chapter": _link(r["chapter"])} for _, r in findings.iterrows()]
-    return pd.DataFrame(out).to_html(index=False, escape=False, classes="scorecard")
+    return _typeset(pd.DataFrame(out).to_html(index=False, escape=False, classes="scorecard"))
+
+
+def _typeset(fragment: str) -> str:
+    """Mark an HTML output for MathJax (the book's MathJax typesets only marked elements)."""
+    return f'<div class="mathjax_process">{fragment}</div>'
 
 
 def save_scorecard(quantities: pd.DataFrame, findings: pd.DataFrame, folder: Path | str) -> Path:

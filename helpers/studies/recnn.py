@@ -319,7 +319,7 @@ def performance_claims(recnn_auc: Mapping[str, Measurement], bdt_auc: Mapping[st
     ahead, behind, tied = [], [], []
     for t in recnn_auc:
         r, b = recnn_auc[t], bdt_auc[t]
-        text = f"{TASKS[t].title} ({r.text()} against {b.text()})"
+        text = f"{TASKS[t].title} (RecNN {r.text()}, BDT {b.text()})"
         {1: ahead, -1: behind, 0: tied}[clear_difference(r, b)].append(text)
     parts = []
     if behind:

@@ -151,7 +151,7 @@ fig.tight_layout()
 # **Reading the table.** {glue:md}`recnn_vs_bdt:myst` (Spreads are over the training seeds, or
 # from a bootstrap over the test jets where a profile trains one seed.) Three differences
 # from Cheng's set-up move the AUCs. Our jets have no detector simulation, so their
-# substructure is sharper, which helps a BDT on substructure observables most. Our $p_T$
+# substructure is sharper, which should help a BDT on substructure observables most. Our $p_T$
 # window is narrower. And the `ci` and `standard` profiles train on far fewer jets, for fewer
 # epochs, than the papers (sizes and epochs are printed above; the `full` profile is
 # paper-scale). Quark/gluon is the hardest task in Cheng's study — the two classes differ in
@@ -356,9 +356,9 @@ lund.region_summary(regions).style.format("{:.2f}", na_rep="–")
 # **What the maps show**, side by side with Cheng's Fig. 1 (spreads from a bootstrap over
 # the test jets of the first training seed):
 #
-# - *How fast the saliency fades with depth.* The depth profile shows that the fall from
-#   wide to narrow angles is to a large part the depth of the nodes in the angle-ordered C/A
-#   tree. {glue:md}`saliency_fade:myst` Cheng suggested that the gradient fades along the longer
+# - *How fast the saliency fades with depth.* In the angle-ordered C/A tree, wide angles sit
+#   near the root, so the depth profile separates the fall from wide to narrow angles from
+#   the fall with depth. {glue:md}`saliency_fade:myst` Cheng suggested that the gradient fades along the longer
 #   decay cascades of top jets, and observed that the quark/gluon network keeps listening to
 #   the whole tree.
 # - *Hard and soft splittings, relative to their depth.* {glue:md}`saliency_hard_soft:myst`

@@ -434,7 +434,9 @@ def test_scorecard_follows_each_runs_numbers(built_book, built_book_other_seed):
     values = [_scorecard_follows_the_numbers(built_book[0], 0),
               _scorecard_follows_the_numbers(built_book_other_seed[0], 1)]
     for paths in (built_book[0], built_book_other_seed[0]):
-        assert book.notebook_errors(paths.notebooks / "scorecard.ipynb") == []
+        for chapter in CHAPTERS:
+            assert book.notebook_errors(paths.executed(chapter)) == [], f"errors in {chapter.name}"
+            assert paths.page(chapter).is_file(), f"no page for {chapter.name}"
     changed = [k for k in values[0] if k in values[1] and values[0][k] != values[1][k]]
     assert changed, "another training seed changed no recorded number"
 

@@ -5,6 +5,11 @@ contains a hash of the *full* configuration that produced it.  A changed configu
 therefore gets a new file; the same configuration reuses the old one.  Files are written
 to a temporary name in the same directory and renamed into place only when complete,
 so a killed run never leaves a file that looks finished.
+
+When ``$JETBOOK_CACHE_LOG`` names a file, every lookup of an entry (:func:`cached_path`) appends
+``hit`` or ``miss`` to it, and every file written into the cache root (:func:`atomic_path`)
+``write``: one line ``event<TAB>kind<TAB>file name`` each (:func:`read_access_log`), so a test can
+tell a run that only read the cache from one that generated or trained.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from typing import Any, Iterator
 import numpy as np
 
 from .config import cache_dir
+
+#: environment variable naming the file that receives the cache access record
+ACCESS_LOG_ENV = "JETBOOK_CACHE_LOG"
 
 
 def config_hash(config: Any, length: int = 12) -> str:
@@ -55,7 +63,38 @@ def model_fingerprint(model: Any) -> str:
 def cached_path(kind: str, name: str, config: Any, suffix: str, root: Path | None = None) -> Path:
     """Path ``<root>/<kind>/<name>-<hash><suffix>`` for an artefact of ``config``."""
     root = Path(root) if root is not None else cache_dir()
-    return root / kind / f"{name}-{config_hash(config)}{suffix}"
+    path = root / kind / f"{name}-{config_hash(config)}{suffix}"
+    if os.environ.get(ACCESS_LOG_ENV):
+        record_access("hit" if path.is_file() else "miss", kind, path.name)
+    return path
+
+
+def record_access(event: str, kind: str, name: str) -> None:
+    """Append ``event<TAB>kind<TAB>name`` to ``$JETBOOK_CACHE_LOG``; nothing when it is unset.
+
+    ``hit`` means the entry existed when it was looked up, ``miss`` that it did not (it is
+    then generated, trained or computed), ``write`` that a file was completed in the cache.
+    """
+    log = os.environ.get(ACCESS_LOG_ENV)
+    if log:
+        with open(log, "a") as fh:  # one short append a line: lines of several processes do not mix
+            fh.write(f"{event}\t{kind}\t{name}\n")
+
+
+def read_access_log(path: Path) -> list[tuple[str, str, str]]:
+    """The ``(event, kind, name)`` lines of a cache access record."""
+    lines = Path(path).read_text().splitlines()
+    return [tuple(line.split("\t", 2)) for line in lines if line.count("\t") == 2]
+
+
+def _record_write(final: Path) -> None:
+    """Record ``write`` for ``final`` if it lies in the cache root (kind = its first folder)."""
+    try:
+        rel = final.resolve().relative_to(cache_dir().resolve())
+    except ValueError:
+        return
+    if len(rel.parts) > 1:
+        record_access("write", rel.parts[0], final.name)
 
 
 def ensure_writable_dir(path: Path) -> Path:
@@ -115,6 +154,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600
         os.replace(tmp_path, final)
+        if os.environ.get(ACCESS_LOG_ENV):
+            _record_write(final)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

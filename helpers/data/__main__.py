@@ -5,6 +5,11 @@ Examples::
     python -m helpers.data generate top --jets 50000 --workers 2
     python -m helpers.data task top_qcd --profile standard
     python -m helpers.data info .cache/jets/top_train-<hash>.h5
+    python -m helpers.data export --profile ci --output classroom-ci.tar.gz
+    python -m helpers.data import classroom-ci.tar.gz
+
+``export``/``import``: the classroom cache (helpers/data/classroom.py).  The cache root is
+``$JETBOOK_CACHE`` (default ``<repo>/.cache``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..config import PROFILES
+from .classroom import export_archive, import_archive
 from .errors import DataError
 from .processes import PROCESSES, TASKS
 from .samples import SPLITS, generate_sample, task_files
@@ -43,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="print the attributes of a generated file")
     info.add_argument("path")
+
+    exp = sub.add_parser("export", help="pack the cache entries into a classroom archive")
+    exp.add_argument("--profile", default="standard", choices=PROFILES)
+    exp.add_argument("--output", type=Path, default=None,
+                     help="archive to write (default classroom-<profile>.tar.gz; "
+                          ".gz/.tgz = gzip, else plain tar)")
+    exp.add_argument("--from-log", type=Path, default=None, metavar="LOG",
+                     help="pack only the entries named in this cache access record "
+                          "($JETBOOK_CACHE_LOG of a run of the profile); default: all entries")
+
+    imp = sub.add_parser("import", help="verify a classroom archive and unpack it into the cache")
+    imp.add_argument("archive", type=Path)
+    imp.add_argument("--allow-version-mismatch", action="store_true",
+                     help="import even if the archive was made with other package versions")
+    imp.add_argument("--overwrite", action="store_true",
+                     help="replace cache files whose content differs from the archive's")
     return ap
 
 
@@ -58,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             for path in task_files(args.task, args.profile, args.seed,
                                    workers=args.workers).values():
                 print(path)
+        elif args.command == "export":
+            print(export_archive(args.profile, args.output, log=args.from_log))
+        elif args.command == "import":
+            report = import_archive(args.archive, allow_version_mismatch=args.allow_version_mismatch,
+                                    overwrite=args.overwrite)
+            for warning in report.version_warnings:
+                print(f"warning: other package version -- {warning}", file=sys.stderr)
+            print(report.summary())
         else:
             print(json.dumps(read_attrs(args.path), indent=2, default=str))
     except (DataError, PermissionError) as err:

@@ -420,4 +420,4 @@ print("\n".join(recnn.summary_lines(perf, CHENG_AUC, r2, CHENG_R2, transferred, 
 # %%
 results.used_jets(**{f"{t}_test": len(task.labels("test")) for t, task in tasks.items()},
                   **{f"{t}_train": len(task.labels("train")) for t, task in tasks.items()})
-results.save()
+saved = results.save()  # the chapter's result file, read by the scorecard

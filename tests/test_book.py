@@ -194,6 +194,65 @@ def test_cell_timeout_names_the_cell(tmp_path):
     assert "98_slow.py:5" in message and "timed out" in message
 
 
+EXERCISE_NOTEBOOK = """# %% tags=["parameters"]
+profile = "standard"
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-toy
+# ```
+# Compute something.
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-toy
+# :class: dropdown
+# ```
+# The solution's prose.
+
+# %%
+answer = 6 * 7
+SOLUTION_LINE
+
+# %% [markdown]
+# Its last words.
+# ```{solution-end}
+# ```
+# After the solution.
+"""
+
+
+def test_a_broken_solution_fails_the_build_like_any_cell(tmp_path):
+    source = tmp_path / "97_exercise.py"
+    source.write_text(EXERCISE_NOTEBOOK.replace("SOLUTION_LINE", 'raise ValueError("wrong solution")'))
+    with pytest.raises(book.ChapterExecutionError) as info:
+        book.execute_notebook(source, tmp_path / "out.ipynb", {}, timeout=120)
+    assert "wrong solution" in str(info.value) and "97_exercise.py" in str(info.value)
+
+
+def test_student_edition_cuts_the_solutions_reader_edition_keeps_them():
+    import jupytext
+
+    from helpers.book.render import strip_solutions
+
+    nb = jupytext.reads(EXERCISE_NOTEBOOK.replace("SOLUTION_LINE", "print(answer)"), fmt="py:percent")
+    kept = strip_solutions(nb.cells)
+    text = "\n".join(c.source for c in kept)
+    assert "Compute something." in text and "After the solution." in text
+    assert "solution" not in text.replace("After the solution.", "")
+    assert not any("answer" in c.source for c in kept)  # the solution's code cell is gone
+    assert len(nb.cells) == 4 and len(kept) == 3
+    broken = jupytext.reads("# %% [markdown]\n# ```{solution-start} ex\n# ```\n# no end\n",
+                            fmt="py:percent")
+    with pytest.raises(book.BookError, match="no {solution-end}"):
+        strip_solutions(broken.cells)
+    assert book.build_paths("ci", "/tmp/b", "student").html.name == "html-student"
+    with pytest.raises(ValueError, match="unknown edition"):
+        book.build_paths("ci", "/tmp/b", "teacher")
+
+
 def test_jupyter_book_failure_fails_render(tmp_path):
     """A jupyter-book (Sphinx) error makes rendering fail, with the log's tail."""
     (tmp_path / "book").mkdir()

@@ -66,7 +66,7 @@ from .execute import (
     kernel_environment,
     notebook_errors,
 )
-from .paths import BuildPaths, build_paths
+from .paths import EDITIONS, BuildPaths, build_paths
 from .render import render_book, stage_sources, unresolved_glue
 
 __all__ = [
@@ -76,6 +76,6 @@ __all__ = [
     "select_chapters",
     "BuildPaths", "build_paths", "cell_timeout",
     "convert_to_ipynb", "kernel_environment", "execute_notebook", "notebook_errors",
-    "RunOptions", "execute_chapters",
+    "RunOptions", "execute_chapters", "EDITIONS",
     "stage_sources", "render_book", "unresolved_glue", "main",
 ]

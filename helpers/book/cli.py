@@ -14,7 +14,7 @@ from ..config import PROFILES, REPO_ROOT
 from .chapters import discover_chapters, select_chapters
 from .errors import BookError, log
 from .execute import DATA_SOURCES, RunOptions, execute_chapters
-from .paths import BuildPaths, build_paths
+from .paths import EDITIONS, BuildPaths, build_paths
 from .render import render_book
 
 
@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     rend = argparse.ArgumentParser(add_help=False)
     rend.add_argument("--strict", action="store_true",
                       help="treat Sphinx warnings as errors")
+    rend.add_argument("--edition", default="reader", choices=EDITIONS,
+                      help="reader: solutions collapsed (html/); student: solutions removed "
+                           "(html-student/)")
 
     sub.add_parser("build", parents=[common, run, rend], help="execute, then render")
     sub.add_parser("execute", parents=[common, run], help="execute only")
@@ -93,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{chapter.name}\t{chapter.source.relative_to(REPO_ROOT)}")
             return 0
         chapters = select_chapters(chapters, args.chapters.split(",") if args.chapters else None)
-        paths = build_paths(args.profile, args.build_dir)
+        paths = build_paths(args.profile, args.build_dir, getattr(args, "edition", "reader"))
         opts = RunOptions(profile=args.profile)
         index = paths.html / "index.html"
         if args.command in ("build", "execute"):

@@ -8,12 +8,20 @@ from pathlib import Path
 from ..config import REPO_ROOT
 from .chapters import Chapter
 
+#: the book's editions: the reader's (solutions collapsed) and the student's (solutions removed)
+EDITIONS = ("reader", "student")
+
 
 @dataclass(frozen=True)
 class BuildPaths:
-    """Where one profile's build lives."""
+    """Where one profile's build lives (both editions share the executed notebooks)."""
 
     root: Path  #: ``<build-dir>/<profile>``
+    edition: str = "reader"
+
+    @property
+    def _suffix(self) -> str:
+        return "" if self.edition == "reader" else f"-{self.edition}"
 
     @property
     def inputs(self) -> Path:  # converted, unexecuted notebooks
@@ -25,11 +33,11 @@ class BuildPaths:
 
     @property
     def src(self) -> Path:  # staged Jupyter Book source
-        return self.root / "src"
+        return self.root / f"src{self._suffix}"
 
     @property
-    def html(self) -> Path:  # rendered book
-        return self.root / "html"
+    def html(self) -> Path:  # rendered book: html/, the student edition html-student/
+        return self.root / f"html{self._suffix}"
 
     @property
     def results(self) -> Path:  # the chapters' result files (JSON), read by the scorecard
@@ -50,6 +58,9 @@ class BuildPaths:
         return self.html / f"{chapter.toc_file}.html"
 
 
-def build_paths(profile: str, build_dir: Path | str | None = None) -> BuildPaths:
+def build_paths(profile: str, build_dir: Path | str | None = None,
+                edition: str = "reader") -> BuildPaths:
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; editions: {', '.join(EDITIONS)}")
     base = Path(build_dir) if build_dir is not None else REPO_ROOT / "_build"
-    return BuildPaths(base.resolve() / profile)
+    return BuildPaths(base.resolve() / profile, edition)

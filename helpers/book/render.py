@@ -4,6 +4,7 @@ with ``jupyter-book`` (nothing is executed again)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = R
     for chapter in chapters:
         dest = src / f"{chapter.toc_file}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        _stage_notebook(paths.executed(chapter), dest)
+        _stage_notebook(paths.executed(chapter), dest, solutions=paths.edition != "student")
 
 
 #: the parts of MathJax 3 (es5 build) that the TeX -> CHTML renderer loads
@@ -72,9 +73,11 @@ def _stage_mathjax(dest: Path) -> bool:
     return True
 
 
-def _stage_notebook(executed: Path, dest: Path) -> None:
+def _stage_notebook(executed: Path, dest: Path, solutions: bool = True) -> None:
     """Copy an executed notebook for rendering, collapsing the cell with the *default*
-    parameters: the page then leads with papermill's injected (effective) parameters."""
+    parameters (the page then leads with papermill's injected, effective parameters); without
+    ``solutions`` (the student edition) every gated solution is cut out
+    (:func:`strip_solutions`)."""
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
@@ -82,7 +85,47 @@ def _stage_notebook(executed: Path, dest: Path) -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if "parameters" in tags and "hide-cell" not in tags:
             cell.metadata["tags"] = [*tags, "hide-cell"]
+    if not solutions:
+        nb.cells = strip_solutions(nb.cells)
     nbformat.write(nb, dest)
+
+
+_SOLUTION_START = re.compile(r"^```\{solution-start\}.*$", re.M)
+_SOLUTION_END = re.compile(r"^```\{solution-end\}\s*\n```[ \t]*$\n?", re.M)
+
+
+def strip_solutions(cells: list) -> list:
+    """The cells without their gated solutions: from each ``{solution-start}`` fence to the
+    end of its ``{solution-end}`` fence, across markdown and code cells (sphinx-exercise's
+    ``hide_solutions`` keeps the code cells of a gated solution, and fails on its end node).
+    Raises :class:`BookError` on a solution that never ends."""
+    out, inside = [], False
+    for cell in cells:
+        if inside and cell.cell_type != "markdown":
+            continue
+        text, kept = cell.source, []
+        while text:
+            if inside:
+                end = _SOLUTION_END.search(text)
+                if end is None:
+                    text = ""
+                    break
+                text, inside = text[end.end():], False
+            else:
+                start = _SOLUTION_START.search(text)
+                if start is None:
+                    kept.append(text)
+                    break
+                kept.append(text[:start.start()])
+                text, inside = text[start.start():], True
+        body = "".join(kept).strip()
+        if cell.cell_type != "markdown" or body:
+            cell.source = body if cell.cell_type == "markdown" else cell.source
+            out.append(cell)
+    if inside:
+        raise BookError("a {solution-start} has no {solution-end}: the student edition would "
+                        "lose the rest of the chapter")
+    return out
 
 
 def unresolved_glue(log_lines: Sequence[str]) -> list[str]:

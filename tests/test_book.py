@@ -508,3 +508,36 @@ def test_scorecard_page_in_browser(driver, server):
     text = driver.execute_script("return document.body.innerText;")
     assert "not run in this build" not in text
     _assert_no_error_output(driver, "scorecard")
+
+
+# --------------------------------------------------------------------------- the editions
+@pytest.fixture(scope="module")
+def student_edition(built_book):
+    """The student edition rendered from the ci build's executed notebooks."""
+    paths, _ = built_book
+    cmd = [sys.executable, "-m", "helpers.book", "render", "--profile", "ci",
+           "--build-dir", str(paths.root.parent), "--edition", "student"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return book.build_paths("ci", paths.root.parent, "student")
+
+
+NUMBERED = [c for c in CHAPTERS if c.name[:2].isdigit()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", NUMBERED, ids=[c.name for c in NUMBERED])
+def test_exercises_in_both_editions(driver, server, built_book, student_edition, chapter):
+    """Every chapter ends with exercises; the reader edition collapses their solutions, the
+    student edition's HTML holds none."""
+    _open(driver, f"{server}/{chapter.toc_file}.html")
+    n_ex = driver.execute_script("return document.querySelectorAll('div.exercise').length;")
+    solutions = driver.execute_script(
+        "return Array.from(document.querySelectorAll('div.solution')).map(s => [s.className, "
+        "Array.from(s.children).slice(1).some(c => c.offsetHeight > 0)]);")
+    assert n_ex >= 3, f"{chapter.name}: {n_ex} exercises"
+    assert len(solutions) == n_ex and all("dropdown" in cls for cls, _ in solutions)
+    assert not any(visible for _, visible in solutions), f"{chapter.name}: a solution is open"
+    student = student_edition.page(chapter).read_text()
+    assert student.count('class="exercise') == n_ex
+    assert 'class="solution' not in student and "Solution to" not in student

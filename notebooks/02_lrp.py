@@ -358,3 +358,213 @@ results.save()
 display(shift)
 print("cost per jet relative to MAD at equal jet count: "
       + ", ".join(f"{m} {r:,.1f}x" for m, r in cost.iloc[:, -1].items()))
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-lrp-gradient-input
+# ```
+# **Check your understanding.** (a) For the linear toy of this chapter,
+# $f(\vec x) = \vec w \cdot \vec x + b$, apply the LRP-ε rule
+# $R_j = a_j \sum_k w_{jk} R_k / (z_k + \varepsilon\,\operatorname{sign} z_k)$ and show
+# that for $\varepsilon \to 0$ the relevance of input $j$ is gradient × input. Where does
+# the bias go? What is the mean-behaviour term, and why does subtracting it give the
+# Shapley value? (b) Show that LRP-ε with $\varepsilon \to 0$ gives
+# $R_j = x_j\,\partial f / \partial x_j$ for *any* ReLU network such as the TopoDNN. What
+# does that imply for "LRP minus the mean behaviour" on a deep network?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-lrp-gradient-input
+# :class: dropdown
+# ```
+# (a) One layer with one output neuron: $z = \sum_j w_j x_j + b = f$ and the output
+# relevance is $f$ itself, so
+# $R_j = x_j w_j\, f / (f + \varepsilon\,\operatorname{sign} f) \to w_j x_j = x_j\,\partial f/\partial x_j$.
+# The relevances sum to $f - b$: the bias keeps its share $b/z$, the non-conservation seen
+# in the chapter's scatter plot. The mean-behaviour term is the LRP of the all-means input,
+# $w_j m_j$, the same for every jet; subtracting it leaves $w_j (x_j - m_j)$, which is the
+# Shapley value of a linear model with the mean as reference (and its differential
+# relevance). An input with a large mean and no information, like $x_3$, collects a large
+# LRP relevance that is all mean behaviour.
+#
+# (b) Write $z_k$ for the pre-activation of neuron $k$ and claim, layer by layer from the
+# output down, $R_k = z_k\,\partial f / \partial z_k$. At the output $R = f = z$, so the
+# claim holds. For a ReLU neuron $j$ below, with $a_j = \max(0, z_j)$,
+# $R_j = a_j \sum_k w_{jk}\, \partial f/\partial z_k = a_j\,\partial f/\partial a_j$. If
+# $z_j > 0$, then $a_j = z_j$ and $\partial f/\partial a_j = \partial f/\partial z_j$; if
+# $z_j \le 0$, both $R_j$ and $\partial f/\partial z_j$ vanish: the claim holds either way.
+# At the input layer $a_j = x_j$, hence $R_j = x_j\,\partial f/\partial x_j$ (a result shown by
+# {cite}`Ancona:2018`). A ReLU network is piecewise linear,
+# $f(\vec x) = \nabla f(\vec x) \cdot \vec x + \beta(\vec x)$, with an offset $\beta$ made of
+# the biases of the active neurons; LRP-ε distributes the first term and drops $\beta$.
+#
+# So LRP minus the mean behaviour is $\vec x \odot \nabla f(\vec x) - \bar{\vec x} \odot
+# \nabla f(\bar{\vec x})$, whereas the first-order differential relevance is
+# $(\vec x - \bar{\vec x}) \odot \nabla f(\vec x)$. The two agree only where the gradient at the
+# jet equals the gradient at the all-means input, i.e. where both lie in the same linear
+# region of the network — always for the linear toy, rarely for a deep ReLU network, whose
+# gradient changes whenever a neuron switches on or off between the two points. The
+# subtraction is therefore a heuristic for the TopoDNN, not an identity.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-lrp-gradient-check
+# ```
+# **Compute.** Check part (b) of the previous exercise on the chapter's network (first
+# seed): compare the LRP-ε relevances `R` with gradient × input from torch's autograd, and
+# see how the difference depends on ε. Then measure the part of the logit that LRP does
+# not distribute, $\beta = f - \sum_k R_k$, and show that it disappears when the biases of a
+# copy of the network are set to zero.
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-lrp-gradient-check
+# :class: dropdown
+# ```
+# The copy runs in float64 on the CPU, as the LRP helper does.
+
+# %%
+import copy
+
+import torch
+
+net = copy.deepcopy(model).to("cpu", torch.float64)
+X_grad = torch.as_tensor(X_test, dtype=torch.float64).requires_grad_(True)
+net(X_grad).sum().backward()
+grad = X_grad.grad.numpy()
+print(f"largest |R_k| over the test jets: {np.abs(R).max():.2f}")
+for eps in (1e-6, 1e-9, 1e-12):
+    deviation = np.abs(xai.lrp(model, X_test, epsilon=eps) - grad * X_test).max()
+    print(f"ε = {eps:.0e}: max |LRP-ε − gradient × input| = {deviation:.1e}")
+
+# %%
+beta = logits - R.sum(axis=1)
+print(f"β = logit − Σ R: mean {beta.mean():+.3f}, standard deviation {beta.std():.3f} "
+      f"(standard deviation of the logit: {logits.std():.3f})")
+for layer in net.linears:
+    torch.nn.init.zeros_(layer.bias)
+R_nobias = xai.lrp(net, X_test)
+print("biases set to zero: max |Σ R − logit| = "
+      f"{np.abs(R_nobias.sum(axis=1) - predict_logits(net, X_test)).max():.1e}")
+
+# %% [markdown]
+# The deviation from gradient × input should shrink in proportion to ε: it is the
+# stabiliser, not a difference of method. The spread of β compared with that of the logit
+# says how much of the jet-to-jet variation of the output LRP leaves undistributed; without
+# biases the relevances sum to the logit up to round-off.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-lrp-mad-reference
+# ```
+# **Compute.** The differential relevance needs a reference value for every input; the
+# chapter uses the training mean. Recompute the MAD relevance of the first seed's network
+# with the training **median** and with the **mean of the QCD training jets** as
+# references, and compare each ranking with the chapter's (weighted Kendall τ, $p_T$ share,
+# top inputs), per class.
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-lrp-mad-reference
+# :class: dropdown
+# ```
+# One call of `differential_relevance` per reference: 90 forward passes per test jet.
+
+# %%
+import pandas as pd
+
+from helpers.xai.agreement import rank_agreement, top_features
+
+references = {"training mean": x_mean, "training median": np.median(X_train, axis=0),
+              "QCD training mean": X_train[train.labels == 0].mean(axis=0)}
+mad = {name: xai.mad_relevance(xai.differential_relevance(model, X_test, ref), y_test)
+       for name, ref in references.items()}
+rows = {}
+for label, c in classes.items():
+    imp = {name: m[label] for name, m in mad.items()}
+    tau = rank_agreement(imp, "weighted")["training mean"]
+    rows.update({(c, name): {"weighted τ vs mean reference": tau[name], "pT share": v[0::3].sum() / v.sum(),
+                             "top 5": ", ".join(top_features(v, names, 5))} for name, v in imp.items()})
+pd.DataFrame(rows).T.style.format({"weighted τ vs mean reference": "{:+.2f}", "pT share": "{:.0%}"})
+
+# %% [markdown]
+# A weighted τ close to 1 means the ranking is a property of the network, not of the
+# reference; where it drops, look at the inputs whose distributions are most skewed
+# (typically the momenta of the hard constituents), for which the median and the mean
+# differ most. The QCD reference changes the question: for a top jet, $D_k$ then measures how much its value
+# of $x_k$ moves the output away from that of a typical *QCD* jet — a contrastive
+# explanation ("why top and not QCD?") — while for QCD jets it measures how atypical they
+# are for their own class. Whichever reference you choose, quote it with the relevances:
+# the differential relevance is defined only relative to it.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-lrp-standardised
+# ```
+# **Extension.** Many analyses standardise the inputs, $z_k = (x_k - \bar x_k)/\sigma_k$,
+# before the network. Which of the chapter's attributions change if the *same* function is
+# written as a network on $\vec z$? Which change if a network is *trained* on standardised
+# inputs? What happens to the mean-behaviour relevance?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-lrp-standardised
+# :class: dropdown
+# ```
+# *The same function.* ΔAUC, the differential relevance (and MAD) and SHAP do not change:
+# replacing $x_k$ by its mean is replacing $z_k$ by zero, and the outputs are the same. LRP-ε
+# does change. By part (b) of the first exercise it is gradient × input, and in $\vec z$ that is
+# $z_k\,\partial g/\partial z_k = (x_k - \bar x_k)\,\partial f / \partial x_k$: the scale
+# $\sigma_k$ cancels, the centring remains. LRP-ε on standardised inputs is the first-order
+# differential relevance, and its mean-behaviour relevance vanishes identically (the
+# all-means input is $\vec z = 0$). The γ and $z^+$ rules change too: the positive scale
+# $\sigma_k$ still cancels (it commutes with taking $w^+$), but the centring flips the sign
+# of many inputs and shifts the first layer's biases, on which these rules depend in less
+# transparent ways. A start: fold the standardisation into
+# the first layer of a copy of the network, $W' = W \operatorname{diag}(\sigma)$,
+# $b' = b + W \bar{\vec x}$, and compare.
+
+# %%
+x_scale = np.where(X_train.std(axis=0) > 0, X_train.std(axis=0), 1.0)  # η0, φ0, η1 are constant
+std_net = copy.deepcopy(model).to("cpu", torch.float64)
+first = std_net.linears[0]
+with torch.no_grad():  # g(z) = f(x̄ + σ z)
+    first.bias += first.weight @ torch.as_tensor(x_mean, dtype=torch.float64)
+    first.weight *= torch.as_tensor(x_scale, dtype=torch.float64)
+Z_test = (X_test - x_mean) / x_scale
+R_std = xai.lrp(std_net, Z_test)
+print(f"same function: max |g(z) − f(x)| = {np.abs(predict_logits(std_net, Z_test) - logits).max():.1e}; "
+      f"max |LRP-ε(g) − (x − x̄) × gradient| = {np.abs(R_std - (X_test - x_mean) * grad).max():.1e}; "
+      f"largest mean-behaviour relevance of g: "
+      f"{np.abs(xai.mean_behaviour_relevance(std_net, np.zeros(X_test.shape[1]))).max():.1e}")
+
+# %%
+variants = {"LRP-ε": np.abs(R), "LRP-ε on standardised inputs": np.abs(R_std), "MAD": np.abs(D)}
+rows = {}
+for label, c in classes.items():
+    imp = {name: v[y_test == label].mean(axis=0) for name, v in variants.items()}
+    tau = rank_agreement(imp, "weighted")["MAD"]
+    rows.update({(c, name): {"pT share": v[0::3].sum() / v.sum(), "weighted τ vs MAD": tau[name],
+                             "top 3": ", ".join(top_features(v, names, 3))} for name, v in imp.items()})
+pd.DataFrame(rows).T.style.format({"pT share": "{:.0%}", "weighted τ vs MAD": "{:+.2f}"})
+
+# %% [markdown]
+# Compare the $p_T$ shares and the agreement with MAD of plain LRP-ε and of LRP-ε on
+# standardised inputs. Per jet, the two differ by $\bar{\vec x} \odot \nabla f(\vec x)$:
+# the mean behaviour taken with the jet's *own* gradient, which centring removes exactly
+# and the chapter's subtraction approximates with the gradient at the all-means input. The
+# open part: a network *trained* on standardised inputs is a different function (the
+# optimiser sees better-conditioned inputs and reaches another minimum), so every method's
+# attributions change, and so may its performance. To study it, train TopoDNNs on $\vec z$
+# with the profile's settings (`topodnn_config`) through the model cache
+# (`helpers.training.loop.train_cached`, which the recipes of `helpers.training.recipes`
+# wrap), several seeds, and repeat chapter 1's agreement table; then ask whether the
+# agreement of LRP with SHAP and ΔAUC improves because of the centring alone, which the
+# code above already isolates on a fixed network.
+# ```{solution-end}
+# ```

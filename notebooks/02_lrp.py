@@ -396,7 +396,7 @@ print("cost per jet relative to MAD at equal jet count: "
 # $z_j > 0$, then $a_j = z_j$ and $\partial f/\partial a_j = \partial f/\partial z_j$; if
 # $z_j \le 0$, both $R_j$ and $\partial f/\partial z_j$ vanish: the claim holds either way.
 # At the input layer $a_j = x_j$, hence $R_j = x_j\,\partial f/\partial x_j$ (a result shown by
-# {cite}`Ancona:2018`). A ReLU network is piecewise linear,
+# {cite:t}`Ancona:2018`). A ReLU network is piecewise linear,
 # $f(\vec x) = \nabla f(\vec x) \cdot \vec x + \beta(\vec x)$, with an offset $\beta$ made of
 # the biases of the active neurons; LRP-ε distributes the first term and drops $\beta$.
 #

@@ -379,3 +379,162 @@ fig = plot_nap(runs[retrained][0].nap,
 # %%
 results.used_jets(test=len(y_test), train=len(y_train), val=len(y_val))
 saved = results.save()
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-nap-normalisation
+# ```
+# **Check your understanding.** Take one hidden node of a trained TopoDNN, multiply its
+# incoming weights and its bias by a constant $c > 0$ and divide its outgoing weights by
+# $c$. Does the network's output change? What happens to the node's RNA, to the RNA of the
+# other nodes of its layer, and to the sparsity at the threshold 0.2, for large and for
+# small $c$? What does the answer say about reading the sparsity as a property of the task,
+# and which per-node statistics would not change?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-nap-normalisation
+# :class: dropdown
+# ```
+# The ReLU is positively homogeneous, $\mathrm{ReLU}(c\,x) = c\,\mathrm{ReLU}(x)$ for
+# $c > 0$: the node's activation becomes $c\,a_{jk}$, the next layer receives
+# $(w/c)\,(c\,a_{jk}) = w\,a_{jk}$, and the output is unchanged for every jet — the same
+# function, the same AUC. The node's summed activation, however, grows by $c$. For large
+# $c$ it becomes the busiest node of its layer, the denominator of every RNA in that layer
+# grows with it, and all its neighbours drift below 0.2: the layer turns almost entirely
+# "sparse". For small $c$ the node itself becomes sparse; if it was the busiest, the
+# next-busiest node sets the scale and the RNAs of all others grow. The sparsity at a fixed threshold is therefore not a function of what the network
+# computes but of how the weights happen to be scaled among equivalent networks — a scale
+# that the initialisation and the optimiser choose, not the physics. The exact zeros are
+# safe: a dead node stays dead. Statistics that survive the rescaling are the share of jets
+# on which a node fires (the chapter's frequency plot) and any measure of what a node passes
+# on, such as $a_{jk}$ times the norm of its outgoing weights, or the relevance of
+# chapter 2. The next exercise checks the argument numerically.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-nap-threshold
+# ```
+# **Compute.** The threshold 0.2 is a convention. From the chapter's NAPs (`runs` holds
+# every trained architecture, `baseline` the baseline), recompute the sparsity at the
+# thresholds 0.1, 0.2 and 0.3, overall and per class, and the share of sparse nodes per
+# layer of the baseline. Does the order of the networks by sparsity depend on the
+# threshold? Then test the previous exercise: rescale by $c = 10$ the first-layer node of
+# the baseline that is busiest on both classes (the largest smaller one of its two RNAs)
+# and measure the AUC and the sparsity again (`helpers.studies.nap.measure`).
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-nap-threshold
+# :class: dropdown
+# ```
+# `NAP.sparsity` and `NAP.layer_table` take the threshold as an argument; no forward pass
+# is needed for the first two tables, the NAPs already hold the summed activations.
+
+# %%
+THRESHOLDS = (0.1, 0.2, 0.3)
+by_threshold = pd.DataFrame({(str(widths), f"{t:.1f}"): pd.DataFrame([r.nap.sparsity(t) for r in net]).mean()
+                             for widths, net in runs.items() for t in THRESHOLDS}).T
+by_threshold.rename_axis(["hidden widths", "threshold"]).style.format("{:.3f}")
+
+# %%
+per_layer = pd.DataFrame({f"threshold {t}": baseline[0].nap.layer_table(t)["sparse (overall)"]
+                          for t in THRESHOLDS}, index=[f"layer {k + 1}" for k in range(len(BASELINE))])
+per_layer.style.format("{:.2f}")
+
+# %%
+import copy
+
+import numpy as np
+import torch
+
+from helpers.studies.nap import measure
+
+C = 10.0
+scaled = copy.deepcopy(baseline[0].model)
+busiest = int(np.argmax(np.minimum(*(r[0] for r in baseline[0].nap.rna.values()))))
+with torch.no_grad():
+    scaled.linears[0].weight[busiest] *= C
+    scaled.linears[0].bias[busiest] *= C
+    scaled.linears[1].weight[:, busiest] /= C
+for name, m in (("as trained", baseline[0]), (f"node {busiest} × {C:g}", measure(scaled, X_test, y_test))):
+    print(f"{name:>16}: AUC {m.metrics['auc']:.4f}, sparsity {m.metrics['sparsity (overall)']:.3f}, "
+          f"layer 1 {m.nap.layer_table()['sparse (overall)'][0]:.3f}")
+
+# %% [markdown]
+# Read the first table along each network: the sparsity grows with the threshold, and
+# how fast tells how many nodes sit just above or below 0.2 — a crowded region makes the
+# 0.2 value fragile. Where two networks swap places between thresholds, their difference
+# in sparsity at 0.2 is not a robust statement. The rescaled network has the AUC of the
+# original to rounding precision. Once the rescaled node dominates its layer on a class,
+# every other node whose summed activity on that class was below twice the rescaled
+# node's falls below 0.2: the first layer, and with it the overall sparsity, becomes
+# sparser — the same function, a different NAP.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-nap-misclassified
+# ```
+# **Extension.** Do misclassified jets travel along the pathway of the other class? Build
+# the activation patterns of the misclassified top jets and QCD jets of the baseline and
+# compare them, layer by layer, with those of the correctly classified jets of both
+# classes. Why is comparing their RNA the wrong way to do it, and what would you compare
+# instead? Which physical property of the misclassified top jets would you look at next?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-nap-misclassified
+# :class: dropdown
+# ```
+# `neural_activation_pattern` accepts any grouping of the jets: give it four groups
+# (class × correct or not). RNA is normalised within each group to its own busiest node,
+# and the groups differ in size, so two groups' RNAs are not on one scale; compare instead
+# the mean activation vectors of a layer (`ActivationStats.mean`), for example by where a
+# group's mean lies along the line from the mean of the correctly classified QCD jets (0)
+# to that of the correctly classified top jets (1). "Misclassified" needs a cut on the output, and the output of a network
+# trained on few jets need not be a calibrated probability, so the start below cuts at the
+# median score of the test jets rather than at 0.5:
+
+# %%
+import numpy as np
+
+from helpers.models import predict_proba
+from helpers.xai.nap import neural_activation_pattern
+
+model0 = baseline[0].model
+score = predict_proba(model0, X_test)
+cut = np.median(score)  # the test jets are balanced: half of them are called top
+wrong = (score > cut) != (y_test == 1)
+group = 2 * wrong.astype(int) + y_test.astype(int)
+GROUPS = {0: "QCD, correct", 1: "top, correct", 2: "QCD, misclassified", 3: "top, misclassified"}
+by_group = neural_activation_pattern(model0, X_test, group, GROUPS)
+print(f"cut at score {cut:.3f}:", {name: int((group == g).sum()) for g, name in GROUPS.items()})
+
+# %%
+mean = {name: s.mean for name, s in by_group.stats.items()}
+position = {}
+for k in range(len(BASELINE)):
+    qcd, axis = mean["QCD, correct"][k], mean["top, correct"][k] - mean["QCD, correct"][k]
+    position[f"layer {k + 1}"] = {name: float((m[k] - qcd) @ axis / max(axis @ axis, 1e-12))
+                                  for name, m in mean.items()}
+pd.DataFrame(position).rename_axis("0: QCD pattern, 1: top pattern").style.format("{:.2f}")
+
+# %% [markdown]
+# The rows of the correctly classified jets are 0 and 1 by construction. If, in the last
+# layers, the misclassified top jets sit nearer 0 than 1, the network routes them along the
+# QCD pathway: to the network they *are* QCD-like; a value that moves towards 0 from layer
+# to layer shows where the decision is taken. The position is a projection on one
+# direction only, so a group can also differ from both classes in directions it ignores. The natural next look is at their jet mass and
+# $\tau_{32}$ (`helpers.physics.observables.compute_observables` on
+# `test.subset(group == 3)`): top jets whose b quark fell outside the cone sit at the W
+# mass (chapter 0's exercise). Two cautions for a real study: the misclassified groups
+# are small, so bootstrap the positions over the jets, and choose the jets on the
+# validation split if the patterns are later used to modify the network. Look also at the
+# lowest scores: jets for which every node of the last hidden layer is off all receive the
+# same output, the output node's bias — a pathway that carries nothing at all.
+# ```{solution-end}
+# ```

@@ -555,3 +555,150 @@ summary = pfn.chapter_summary(comparison, topk, pc_corr, retrained.honest, retra
 results.used_jets(test=len(y["test"]), train=len(y["train"]), val=len(y["val"]))
 saved = results.save()
 summary.rename(f"profile {prof.name}").to_frame()
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-pfn-padding
+# ```
+# **Check your understanding.** Because of its biases, $\Phi(0) \neq 0$. Suppose the sum
+# ran over all 200 zero-padded slots instead of the real particles. Write the latent vector
+# of a jet with $n$ particles in that case. What does the network receive in addition,
+# what goes wrong when the same trained network is applied to jets stored with a different
+# number of slots, and what does the padding do to the interpretation of the latent
+# variables? Why does an energy flow network, $F\big(\sum_i z_i\,\Phi(\Delta\eta_i,
+# \Delta\phi_i)\big)$, need no mask at all?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-pfn-padding
+# :class: dropdown
+# ```
+# Summed over the slots, $\mathcal{O} = \sum_{i=1}^{n} \Phi(p_i) + (200 - n)\,\Phi(0)$.
+# $\Phi(0)$ is a constant vector set by the biases, so the padding adds a term linear in
+# the multiplicity along one fixed direction, which the network cannot change without
+# changing how it treats a soft particle near the axis: every latent variable with
+# $\Phi_a(0) > 0$ counts the *missing* particles. A padded slot is indistinguishable from a
+# real particle with $z = 0$ sitting exactly on the jet axis, so the network is no longer a
+# function of the set of particles, but of the set plus $200 - n$ ghosts. Trained on
+# 200-slot files, it may learn to live with that; stored with $N < 200$ slots, the same
+# jets move every latent by $-(200 - N)\,\Phi(0)$ and the head sees inputs it never saw
+# in training.
+# For the interpretation, each latent's correlation with the multiplicity, and the leading
+# principal component of this chapter, would partly measure the padding rather than what
+# $\Phi$ learned from the particles. An energy flow network weights each term by $z_i$: a
+# padded slot has $z = 0$ and contributes exactly nothing, and the same weighting is what
+# makes it infrared and collinear safe.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-pfn-pc1-partial
+# ```
+# **Compute.** The chapter suggests that part of the correlation of the leading principal
+# component with the jet mass is inherited from the mass–multiplicity correlation. Test
+# it: from the chapter's component scores `pc_scores` and the test observables
+# `obs["test"]`, compute per class the correlations $\rho(\mathrm{PC1}, n)$,
+# $\rho(\mathrm{PC1}, m)$ and $\rho(n, m)$, and the partial correlation of PC1 with the mass
+# at fixed multiplicity,
+#
+# $$
+# \rho(\mathrm{PC1}, m \mid n) = \frac{\rho(\mathrm{PC1}, m) - \rho(\mathrm{PC1}, n)\,\rho(n, m)}
+# {\sqrt{\big(1 - \rho(\mathrm{PC1}, n)^2\big)\big(1 - \rho(n, m)^2\big)}},
+# $$
+#
+# each with a bootstrap spread over the test jets.
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-pfn-pc1-partial
+# :class: dropdown
+# ```
+# One bootstrap loop gives all three correlation matrices at once; the first replica is
+# the full sample.
+
+# %%
+rng, rows = np.random.default_rng(seed), {}
+for label, cls in by_label.items():
+    sel = np.flatnonzero(y["test"] == label)
+    v = np.stack([pc_scores[sel, 0], obs["test"]["multiplicity"][sel], obs["test"]["mass"][sel]])
+    draws = [np.arange(len(sel))] + [rng.integers(0, len(sel), len(sel)) for _ in range(200)]
+    R = np.stack([np.corrcoef(v[:, d]) for d in draws])  # (1 + bootstraps, 3, 3)
+    rho = {"ρ(PC1, n)": R[:, 0, 1], "ρ(PC1, m)": R[:, 0, 2], "ρ(n, m)": R[:, 1, 2],
+           "ρ(PC1, n) ρ(n, m)": R[:, 0, 1] * R[:, 1, 2]}
+    rho["ρ(PC1, m | n)"] = ((R[:, 0, 2] - R[:, 0, 1] * R[:, 1, 2])
+                           / np.sqrt((1 - R[:, 0, 1] ** 2) * (1 - R[:, 1, 2] ** 2)))
+    rows[cls] = {k: f"{r[0]:+.2f} ± {r[1:].std(ddof=1):.2f}" for k, r in rho.items()}
+pd.DataFrame(rows).T
+
+# %% [markdown]
+# The fourth column is the part of $\rho(\mathrm{PC1}, m)$ that the multiplicity alone
+# would produce: where the second and the fourth agree within their spreads, the mass
+# correlation is inherited. The partial correlation asks what PC1 knows about the mass at
+# fixed multiplicity; a value near zero says nothing, and its sign tells in which direction
+# the rest of PC1 moves with the mass. Read it together with the first column: where
+# $\rho(\mathrm{PC1}, n)$ is close to one, PC1 *is* the multiplicity up to a small
+# residual, and the partial correlation describes only that residual — a sizeable value
+# then says that the small remainder tracks the mass, not that PC1 as a whole does. Top
+# jets have their mass pinned near $m_t$, so expect weaker correlations in their row.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-pfn-leak-detect
+# ```
+# **Extension.** The leak of this chapter was found because the occlusion ranking of the
+# inputs looked wrong. Suppose you did not know that the benchmark files contain truth
+# columns. Which checks, in which order, would tell you that your tagger reads something
+# it should not, and what exactly is suspicious in an occlusion ranking? Design one check
+# that needs no network at all.
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-pfn-leak-detect
+# :class: dropdown
+# ```
+# A route, from cheapest to most specific:
+#
+# 1. *Too good to be true.* Compare with simple observables (the BDT on mass and
+#    N-subjettiness above) and with the published taggers on the same benchmark; a network
+#    far above all of them deserves suspicion before celebration.
+# 2. *The occlusion ranking of the inputs.* After centring, the position of one particle
+#    relative to the axis carries geometric information only through the other particles;
+#    an angle of a single particle that outweighs every momentum fraction says that the
+#    axis itself is informative — the red flag of this chapter. The converse does not hold:
+#    a network can read a leak a little from every particle, and then no single input
+#    stands out.
+# 3. *Invariants of the preprocessing, used as taggers.* Every quantity that is fixed by
+#    construction — $\sum_i z_i = 1$, $\sum_i z_i \sin\Delta\phi_i = 0$ for the summed-momentum
+#    axis — must give an AUC of 0.5 as a one-number tagger. This needs no network.
+# 4. *Randomise what should not matter.* Rerun the preprocessing with every column that is
+#    not a constituent four-momentum replaced by noise or zeros; the outputs must be
+#    identical (the chapter's guard), and a network retrained on them must tag as well.
+#
+# A start for step 3, on the chapter's honest and leaky test inputs. The z-weighted
+# centroid in $\eta$ is added on purpose: it is *not* fixed by construction ($\eta$ is not
+# linear in the momenta), so whatever it gives on the honest inputs is physics, and only
+# the difference between the two preprocessings points at the leak.
+
+# %%
+from helpers.metrics import auc
+
+for name, inputs in (("honest", particles["test"]), ("leaky", leaky["test"])):
+    f, jet = inputs.features.astype(np.float64), inputs.jet_index
+    checks = {"Σ z − 1": np.bincount(jet, f[:, 0], minlength=len(inputs)) - 1,
+              "Σ z sin Δφ": azimuthal_balance(inputs),
+              "Σ z Δη": np.bincount(jet, f[:, 0] * f[:, 1], minlength=len(inputs))}
+    print(f"{name:>6} inputs: " + "; ".join(f"|{k}| median {np.median(np.abs(v)):.1e}, "
+                                            f"AUC {auc(y['test'], np.abs(v)):.3f}"
+                                            for k, v in checks.items()))
+
+# %% [markdown]
+# A quantity that should be rounding noise and is not is the network-free signature of
+# a leak. Judge each check by its size first — at the level of float32 rounding or far
+# above it — and by its AUC second: rounding noise grows with the number and spread of
+# the particles, so even noise can separate the classes somewhat (the chapter shows it for
+# the azimuthal balance), while a leak lifts both the size and the AUC.
+# ```{solution-end}
+# ```

@@ -421,3 +421,142 @@ print("\n".join(recnn.summary_lines(perf, CHENG_AUC, r2, CHENG_R2, transferred, 
 results.used_jets(**{f"{t}_test": len(task.labels("test")) for t, task in tasks.items()},
                   **{f"{t}_train": len(task.labels("train")) for t, task in tasks.items()})
 saved = results.save()  # the chapter's result file, read by the scorecard
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-recnn-deep-saliency
+# ```
+# **Check your understanding.** The saliency maps fade towards the collinear region and
+# the depth profile falls with the distance from the root. Write
+# $\partial L / \partial h_i$ for a node $i$ at depth $d$ as a product along the path from
+# the root down to $i$ and explain why it tends to shrink with $d$. Why does the
+# angular ordering of the C/A tree turn this into a pattern on the Lund plane, and why is a
+# small $s_i$ not proof that the splitting at node $i$ does not matter?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-recnn-deep-saliency
+# :class: dropdown
+# ```
+# A parent's embedding is $h_p = \mathrm{ReLU}(W_h [h_\mathrm{L}; h_\mathrm{R}; u_p] + b_h)$,
+# so its Jacobian with respect to a child is $D_p W_\mathrm{L}$ or $D_p W_\mathrm{R}$, with
+# $W_\mathrm{L,R}$ the blocks of $W_h$ that act on that child and $D_p$ the diagonal
+# matrix of the parent's active ReLUs (1 where the unit is on, 0 where it is off). Along the
+# path $J = p_0, p_1, \dots, p_d = i$,
+#
+# $$
+# \frac{\partial L}{\partial h_i} = \frac{\partial L}{\partial h_J}\,
+# D_{p_0} W_{p_1} \, D_{p_1} W_{p_2} \cdots D_{p_{d-1}} W_{p_d},
+# $$
+#
+# with $W_{p_k}$ the block ($W_\mathrm{L}$ or $W_\mathrm{R}$) through which $p_k$ enters its
+# parent, so $s_i \leq \prod_k \lVert D_{p_{k-1}} W_{p_k} \rVert$. Each factor switches off the
+# inactive units and projects onto the directions the weights amplify; when the typical
+# factor is below one the product falls geometrically with $d$ — the vanishing gradient
+# of any recurrent network, here along the tree. Because C/A merges the closest pairs
+# first, depth and angle go together: the deep nodes are the collinear splittings on the
+# right of the Lund plane, which therefore look faint partly because they are deep (the
+# depth-relative map of the chapter removes that part). And $s_i$ is a local, linear
+# sensitivity to a change of one node's embedding: many soft or collinear nodes with small
+# gradients can together shift the output a lot (the multiplicity is a count of just such
+# nodes), and a ReLU that is off has zero gradient even where a finite change of the node
+# would switch it on. Occluding a subtree and measuring the output change tests
+# importance directly.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-recnn-probe-lund
+# ```
+# **Compute.** Probe three more observables from the embeddings of the first training seed
+# of each task, with the probes of this chapter (`helpers.xai.probing`, on the profile's
+# `probe_jets` training jets): the number of primary Lund splittings (following the harder
+# branch from the root), the same number counting only splittings with $k_t > 1$ GeV,
+# and the Les Houches angularity $\lambda^1_{1/2}$. Add the multiplicity as a reference.
+# Which of them can the embedding of each task read linearly?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-recnn-probe-lund
+# :class: dropdown
+# ```
+# The primary declusterings come from the trees the chapter already built
+# (`JetTrees.primary_lund` returns their Lund coordinates $(\ln 1/\Delta, \ln k_t, z)$
+# and their number per jet), $\lambda^1_{1/2}$ from the observables (`obs`, key `LHA`).
+
+# %%
+import numpy as np
+import pandas as pd
+
+from helpers.xai.probing import probe_table
+
+extra, n_probe = {}, settings["probe_jets"]
+for t, task in tasks.items():
+    for split in ("train", "test"):
+        lund_rows, counts = task.trees[split].primary_lund()
+        jet = np.repeat(np.arange(len(counts)), counts)
+        extra[t, split] = {"primary splittings": counts.astype(float),
+                           "primary, kt > 1 GeV": np.bincount(jet[lund_rows[:, 1] > 0],
+                                                              minlength=len(counts)).astype(float),
+                           "LHA": obs[t][split]["LHA"], "multiplicity": obs[t][split]["multiplicity"]}
+
+# %%
+s0 = seeds[0]
+extra_r2 = pd.DataFrame({TASKS[t].title: probe_table(
+    preds[t, s0]["train"]["embedding"][:n_probe], {k: v[:n_probe] for k, v in extra[t, "train"].items()},
+    preds[t, s0]["test"]["embedding"], extra[t, "test"], tuple(extra[t, "test"])) for t in tasks})
+extra_r2.rename_axis(f"test R², seed {s0}").style.format("{:.2f}")
+
+# %% [markdown]
+# The total number of primary splittings grows with the number of particles, so compare
+# its row with the multiplicity's: if both are read about equally well, the embedding
+# may count particles rather than emissions. The $k_t$ cut removes the soft,
+# non-perturbative end of the primary chain and leaves the perturbative emissions that
+# distinguish quark from gluon jets (their number grows with the colour charge); a row
+# that is read well for quark/gluon but poorly for the resonance tasks fits an embedding
+# that keeps what separates its classes. $\lambda^1_{1/2}$ sits between the multiplicity
+# ($\beta = 0$) and the width ($\beta = 1$) of the chapter's table: compare its $R^2$ with
+# theirs. The table uses one training seed and shows no spread; the error bars of the
+# chapter's probe figure give its typical size.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-recnn-finetune
+# ```
+# **Extension.** The chapter freezes the embedding learned on task A and trains only a
+# head on task B. Fine-tune instead: start from A's whole network and train all of it on
+# B. How would you set it up with the helpers, what would you compare it with, and at
+# which amount of training data for B does the comparison become interesting?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-recnn-finetune
+# :class: dropdown
+# ```
+# A route (no code here: every fine-tuned network is a full RecNN training, too slow to
+# run inside the book build at the `standard` profile for all six pairs):
+#
+# 1. *Set-up.* `helpers.training.loop.train_cached` trains whatever its model factory
+#    returns: pass a factory that returns a copy of `models[A, s]` (`copy.deepcopy`), the
+#    config of `recnn_config(prof, s)` with a smaller learning rate (a tenth is a common
+#    choice) and an entry naming the source model, so that the cache key differs from the
+#    networks trained from scratch. Task B's trees enter scaled with A's scaler,
+#    `tasks[B].inputs(split, scaler=tasks[A].scaler)`, as in the frozen transfer.
+# 2. *Comparisons, on B's test jets.* The base network (trained on B from scratch), the
+#    frozen transfer and the random floor of the chapter, and the fine-tuned network; the
+#    retained share of the separation, `helpers.studies.transfer.retained_separation`,
+#    puts the pairs on one scale.
+# 3. *The interesting regime.* With the profile's full training set, fine-tuning the same
+#    architecture on the same data should end near the base network: only the starting
+#    point differs. Pre-training pays off, if at all, when B has few jets. Repeat the
+#    comparison on growing fractions of B's training jets, from a few per cent up to all
+#    of them (a learning curve, as in chapter 1), and ask at which size the fine-tuned
+#    network stops beating the one trained from scratch.
+# 4. *What is kept.* Re-probe the fine-tuned embedding (this chapter's probes) and measure
+#    how far its weights moved from A's; a quark/gluon embedding fine-tuned on top/QCD
+#    that loses its multiplicity read-out has forgotten its first task.
+# ```{solution-end}
+# ```

@@ -335,12 +335,12 @@ def substructure_claims(observables: Mapping[str, Mapping[str, np.ndarray]]) -> 
                           "are equally wide on average at this statistics")
     prongs = [_mean_compare(observables, "tau32", "top", "QCD", "have a clearly larger mean τ₃₂ than",
                             "have a clearly smaller mean τ₃₂ than",
-                            "have the same mean τ₃₂ at this statistics", "{:.2f}")]
+                            "have the same mean τ₃₂ at this statistics", "{:.3f}")]
     if "W" in observables:
         prongs.append(_mean_compare(observables, "tau21", "W", "QCD",
                                     "have a clearly larger mean τ₂₁ than",
                                     "have a clearly smaller mean τ₂₁ than",
-                                    "have the same mean τ₂₁ at this statistics", "{:.2f}"))
+                                    "have the same mean τ₂₁ at this statistics", "{:.3f}"))
     if {"quark", "gluon"} <= set(observables):
         qg = "; ".join([
             _mean_compare(observables, "width", "gluon", "quark", "are clearly wider than",
@@ -391,7 +391,7 @@ def lund_claims(points: Mapping[str, tuple[np.ndarray, np.ndarray, int]]) -> dic
                                   np.sqrt(len(points[c][0])) / points[c][2], points[c][2])
                    for c in ("gluon", "quark")}
         out["gluon"] = "With the same Poisson errors, " + compare(
-            "gluon jets", per_jet["gluon"], "quark jets", per_jet["quark"], fmt="{:.1f}",
+            "gluon jets", per_jet["gluon"], "quark jets", per_jet["quark"], fmt="{:.2f}",
             larger="have clearly more primary declusterings per jet than",
             smaller="have clearly fewer primary declusterings per jet than",
             same="have as many primary declusterings per jet at this statistics") + "."

@@ -84,7 +84,9 @@ def test_record_refuses_unknown_published_keys_and_verdicts():
 
 def test_describe_published_keys():
     assert scorecard.describe("cheng.transfer.w_qcd.top_qcd") == "transfer AUC, W/QCD → top/QCD"
-    assert scorecard.describe("khot.topodnn.rejection_0.3") == "TopoDNN 1/ε_B at ε_S = 0.3"
+    assert scorecard.describe("khot.topodnn.rejection_0.3") == \
+        r"TopoDNN $1/\varepsilon_B$ at $\varepsilon_S = 0.3$"
+    assert scorecard.describe("cheng.r2.top_qcd.tau32") == r"probe R², top/QCD: $\tau_{32}$"
     assert scorecard.describe("khot.topodnn.sparsity.QCD") == "TopoDNN NAP sparsity (QCD)"
     assert scorecard.describe("khot.pca.rho_mass.top") == "PFN latent PCA ρ(PC1, jet mass) (top)"
 

@@ -209,14 +209,17 @@ def _link(chapter: str, section: str = "") -> str:
     return f'<a href="{chapter}.html{"#" + section if section else ""}">{chapter}</a>'
 
 
-METRICS = {"auc": "AUC", "accuracy": "accuracy", "rejection_0.3": "1/ε_B at ε_S = 0.3",
+METRICS = {"auc": "AUC", "accuracy": "accuracy",
+           "rejection_0.3": r"$1/\varepsilon_B$ at $\varepsilon_S = 0.3$",
            "parameters": "parameters", "sparsity": "NAP sparsity",
            "angle_delta_auc": "ΔAUC of the leading constituent's angles",
            "angle_delta_auc_max": "largest angle ΔAUC", "rho_mass": "ρ(PC1, jet mass)",
            "rho_multiplicity": "ρ(PC1, multiplicity)"}
-OBSERVABLES = {"multiplicity": "multiplicity λ⁰₀", "width": "width λ¹₁",
-               "mass_angularity": "mass-like λ¹₂", "pTD": "p_T^D", "tau1": "τ₁", "tau2": "τ₂",
-               "tau3": "τ₃", "tau21": "τ₂₁", "tau32": "τ₃₂"}
+#: probed observables in TeX (typeset by MathJax on the page, by mathtext in the figure)
+OBSERVABLES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lambda^1_1$",
+               "mass_angularity": r"mass-like $\lambda^1_2$", "pTD": r"$p_T^D$",
+               "tau1": r"$\tau_1$", "tau2": r"$\tau_2$", "tau3": r"$\tau_3$",
+               "tau21": r"$\tau_{21}$", "tau32": r"$\tau_{32}$"}
 MODELS = {"topodnn": "TopoDNN", "topodnn_reoptimised": "re-optimised TopoDNN", "pfn": "PFN",
           "pfn_leaky": "leaky PFN", "pca": "PFN latent PCA"}
 
@@ -237,6 +240,8 @@ def describe(key: str) -> str:
             return f"transfer AUC, {TASKS[rest[0]].title} → {TASKS[rest[1]].title}"
         return key
     model, metric = MODELS.get(parts[1], parts[1]), ".".join(parts[2:])
+    if parts[0] == "benchmark":
+        model = f"benchmark paper's {model}"
     for name, words in sorted(METRICS.items(), key=lambda kv: -len(kv[0])):
         if metric == name or metric.startswith(name + "."):
             suffix = metric[len(name) + 1:]
@@ -270,7 +275,7 @@ def quantity_html(quantities: pd.DataFrame, paper: str, data_source: str = "gene
         elif note and verdict == NOT_COMPARABLE:
             verdict = "not comparable (samples)"
         out.append({"quantity": f'<span title="{html.escape(r["quantity"])}">'
-                                f'{html.escape(describe(r["quantity"]))}</span>',
+                                f'{_math(describe(r["quantity"]))}</span>',
                     "where": html.escape(r["where"]),
                     "paper": r["fmt"].format(r["paper value"]), "this book": r["this book"],
                     "pull": "" if not np.isfinite(r["pull"]) else f"{r['pull']:+.1f}",

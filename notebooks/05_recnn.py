@@ -250,7 +250,7 @@ shares = transfer.retained_shares(transferred, base_auc, multiplicity_r2, list(t
 print("\n".join(transfer.retained_lines(shares)))
 for key, (m, paper_key) in transfer.transfer_records(transferred).items():
     results.record(key, m, published=paper_key)
-mult_r2 = {t: recnn.probe_measurements(r2, len(seeds))[t]["multiplicity"] for t in tasks}
+mult_r2 = {t: m["multiplicity"] for t, m in recnn.probe_measurements(r2, len(seeds)).items()}
 text, transfer_verdict, evidence = transfer.transfer_claims(transferred, recnn_auc, PAIRS, mult_r2)
 for key, sentence in text.items():
     results.claim(key, sentence)

@@ -47,33 +47,16 @@ def epochs_for_size(n: int, n_full: int, max_epochs: int, cap: int = MAX_EPOCHS_
 def topodnn_curve(train: JetSet, val: JetSet, test: JetSet, sizes: Sequence[int],
                   profile: Profile | str, seeds: Sequence[int], device: str = "auto") -> pd.DataFrame:
     """Test metrics of TopoDNNs trained on the first ``n`` jets, one row per (size, seed)."""
-    X_test = topodnn_features(test)
-    base_epochs = topodnn_config(profile, seed=0)["max_epochs"]
-    rows = []
-    for n in usable_sizes(sizes, len(train)):
-        epochs = epochs_for_size(n, len(train), base_epochs)
-        overrides = {} if epochs == base_epochs else {"max_epochs": epochs}
-        for seed in seeds:
-            model, hist = train_topodnn(train, val, profile, seed, device, n_train=n, **overrides)
-            rows.append({"model": "TopoDNN", "n_train": n, "seed": seed,
-                         "epochs": hist.epochs_run,
-                         **summarize(test.labels, predict_proba(model, X_test))})
-    return pd.DataFrame(rows)
+    return points_table(topodnn_points(train, val, test, sizes, profile, seeds, device),
+                        test.labels)
 
 
 def baseline_curve(train_obs: dict, y_train: np.ndarray, test_obs: dict, y_test: np.ndarray,
                    sizes: Sequence[int], seeds: Sequence[int],
                    features: str = "mass+tau") -> pd.DataFrame:
     """Test metrics of the boosted-tree baseline on the first ``n`` jets' observables."""
-    rows = []
-    for n in usable_sizes(sizes, len(y_train)):
-        first = {k: np.asarray(v)[:n] for k, v in train_obs.items()}
-        for seed in seeds:
-            clf = train_baseline(first, y_train[:n], features, seed=seed)
-            rows.append({"model": f"boosted trees ({features})", "n_train": n, "seed": seed,
-                         "epochs": clf.n_iter_,
-                         **summarize(y_test, baseline_scores(clf, test_obs, features))})
-    return pd.DataFrame(rows)
+    return points_table(baseline_points(train_obs, y_train, test_obs, sizes, seeds, features),
+                        y_test)
 
 
 def curve_summary(curve: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
@@ -122,12 +105,11 @@ class CurvePoint:
     probs: np.ndarray
 
 
-def curve_points(train: JetSet, val: JetSet, test: JetSet, train_obs: dict, test_obs: dict,
-                 sizes: Sequence[int], profile: Profile | str, seeds: Sequence[int],
-                 device: str = "auto", features: str = "mass+tau") -> list[CurvePoint]:
-    """The models of :func:`learning_curves` (the same trainings, so the same cached models),
-    keeping each one's test-set probabilities for :func:`points_table` and
-    :func:`gain_measurements`."""
+def topodnn_points(train: JetSet, val: JetSet, test: JetSet, sizes: Sequence[int],
+                   profile: Profile | str, seeds: Sequence[int],
+                   device: str = "auto") -> list[CurvePoint]:
+    """TopoDNNs trained (or loaded from the cache) on the first ``n`` jets, per size and seed,
+    with their test-set probabilities."""
     X_test = topodnn_features(test)
     base_epochs = topodnn_config(profile, seed=0)["max_epochs"]
     points = []
@@ -138,7 +120,14 @@ def curve_points(train: JetSet, val: JetSet, test: JetSet, train_obs: dict, test
             model, hist = train_topodnn(train, val, profile, seed, device, n_train=n, **overrides)
             points.append(CurvePoint("TopoDNN", n, seed, hist.epochs_run,
                                      predict_proba(model, X_test)))
-    y_train = train.labels
+    return points
+
+
+def baseline_points(train_obs: dict, y_train: np.ndarray, test_obs: dict, sizes: Sequence[int],
+                    seeds: Sequence[int], features: str = "mass+tau") -> list[CurvePoint]:
+    """The boosted-tree baseline trained on the first ``n`` jets' observables, per size and
+    seed, with its test-set scores."""
+    points = []
     for n in usable_sizes(sizes, len(y_train)):
         first = {k: np.asarray(v)[:n] for k, v in train_obs.items()}
         for seed in seeds:
@@ -146,6 +135,15 @@ def curve_points(train: JetSet, val: JetSet, test: JetSet, train_obs: dict, test
             points.append(CurvePoint(f"boosted trees ({features})", n, seed, clf.n_iter_,
                                      baseline_scores(clf, test_obs, features)))
     return points
+
+
+def curve_points(train: JetSet, val: JetSet, test: JetSet, train_obs: dict, test_obs: dict,
+                 sizes: Sequence[int], profile: Profile | str, seeds: Sequence[int],
+                 device: str = "auto", features: str = "mass+tau") -> list[CurvePoint]:
+    """The models of :func:`learning_curves`, each with its test-set probabilities, for
+    :func:`points_table` and :func:`gain_measurements`."""
+    return (topodnn_points(train, val, test, sizes, profile, seeds, device)
+            + baseline_points(train_obs, train.labels, test_obs, sizes, seeds, features))
 
 
 def points_table(points: Sequence[CurvePoint], y_test: np.ndarray) -> pd.DataFrame:

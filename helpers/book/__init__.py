@@ -31,7 +31,9 @@ Pipeline, one folder per profile (``<build-dir>/<profile>/``, default ``_build/<
 Any failing cell stops the run with a message that names the notebook, the cell (index,
 execution count, line in the ``.py`` source) and the exception, and a non-zero exit
 status; a failing ``jupyter-book build`` also exits non-zero.  Timings per chapter are
-printed and written to ``<build>/<profile>/timings.json``.
+printed and written to ``<build>/<profile>/timings.json``, with what each chapter found in
+the cache (its own access record is ``logs/cache-NN_name.log``): *cold* when it generated or
+trained something, *cached* when every lookup hit.
 
 Modules: :mod:`~helpers.book.chapters` (toc parsing, chapter discovery and selection, toc
 filtering), :mod:`~helpers.book.paths` (the build folders), :mod:`~helpers.book.execute`
@@ -58,7 +60,9 @@ from .execute import (
     KERNEL_ENV,
     KERNEL_NAME,
     REQUIRED_PARAMETERS,
+    ChapterRun,
     RunOptions,
+    cache_summary,
     cell_timeout,
     convert_to_ipynb,
     execute_chapters,
@@ -76,6 +80,6 @@ __all__ = [
     "select_chapters",
     "BuildPaths", "build_paths", "cell_timeout",
     "convert_to_ipynb", "kernel_environment", "execute_notebook", "notebook_errors",
-    "RunOptions", "execute_chapters", "EDITIONS",
+    "RunOptions", "ChapterRun", "cache_summary", "execute_chapters", "EDITIONS",
     "stage_sources", "render_book", "unresolved_glue", "main",
 ]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import json
+import os
+import platform
+import subprocess
 import sys
 import time
 from typing import Any, Sequence
@@ -13,36 +17,61 @@ from typing import Any, Sequence
 from ..config import PROFILES, REPO_ROOT
 from .chapters import discover_chapters, select_chapters
 from .errors import BookError, log
-from .execute import DATA_SOURCES, RunOptions, execute_chapters
+from .execute import DATA_SOURCES, ChapterRun, RunOptions, execute_chapters
 from .paths import EDITIONS, BuildPaths, build_paths
 from .render import render_book
 
 
-def _write_timings(paths: BuildPaths, opts: RunOptions | None, timings: dict[str, float],
+def _commit() -> str | None:
+    """The checkout's commit (with ``+`` when the tree has changes), if git can tell."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("+" if dirty.strip() else "")
+
+
+def machine() -> dict[str, Any]:
+    """What the timings were measured on."""
+    return {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "system": platform.system(), "python": platform.python_version()}
+
+
+def _write_timings(paths: BuildPaths, opts: RunOptions | None, runs: dict[str, ChapterRun],
                    render_s: float | None) -> None:
+    """Update ``timings.json``: seconds per chapter (``chapters``), the chapter's cache
+    accesses and state (``cache``: cold when it generated or trained, cached when every
+    lookup hit), the run's settings, the machine, the commit and the date."""
     data: dict[str, Any] = {}
     if paths.timings.is_file():
         with contextlib.suppress(ValueError):
             data = json.loads(paths.timings.read_text())
-    data.setdefault("chapters", {}).update({k: round(v, 2) for k, v in timings.items()})
+    data.setdefault("chapters", {}).update({k: round(r.seconds, 2) for k, r in runs.items()})
+    data.setdefault("cache", {}).update(
+        {k: {"state": r.state, **r.cache} for k, r in runs.items()})
     if opts is not None:
         data.update(profile=opts.profile, device=opts.device, seed=opts.seed,
                     data_source=opts.data_source)
     if render_s is not None:
         data["render_s"] = round(render_s, 2)
+    data.update(machine=machine(), commit=_commit(),
+                written=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     paths.root.mkdir(parents=True, exist_ok=True)
     paths.timings.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _print_summary(timings: dict[str, float], render_s: float | None) -> None:
-    if not timings and render_s is None:
+def _print_summary(runs: dict[str, ChapterRun], render_s: float | None) -> None:
+    if not runs and render_s is None:
         return
     log("timings:")
-    for name, seconds in timings.items():
-        log(f"  {name:<24} {seconds:9.1f} s")
+    for name, run in runs.items():
+        log(f"  {name:<24} {run.seconds:9.1f} s  {run.state}")
     if render_s is not None:
         log(f"  {'(render)':<24} {render_s:9.1f} s")
-    log(f"  {'total':<24} {sum(timings.values()) + (render_s or 0):9.1f} s")
+    log(f"  {'total':<24} {sum(r.seconds for r in runs.values()) + (render_s or 0):9.1f} s")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             opts = RunOptions(profile=args.profile, device=args.device, seed=args.seed,
                               data_source=args.data_source, data_dir=args.data_dir,
                               timeout=args.timeout, keep_going=args.keep_going)
-        timings: dict[str, float] = {}
+        timings: dict[str, ChapterRun] = {}
         render_s = None
         if args.command in ("build", "execute"):
             try:

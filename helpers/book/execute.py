@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from ..cache import ACCESS_LOG_ENV, read_access_log
 from ..config import REPO_ROOT, cache_dir, get_profile, resolve_device
 from .chapters import Chapter
 from .errors import BookError, ChapterExecutionError, log
@@ -259,35 +260,86 @@ class RunOptions:
             raise BookError(str(err)) from None
 
 
+def cache_summary(log_file: Path) -> dict[str, Any]:
+    """Counts of a chapter's cache accesses: ``hit``/``miss``/``write`` in all and per kind.
+
+    A chapter that found everything it needed in the cache has ``miss == 0``: it generated
+    no jets and trained no model (the classroom cache's promise, checked by the tests).
+    """
+    events = read_access_log(log_file) if log_file.is_file() else []
+    summary: dict[str, Any] = {"hit": 0, "miss": 0, "write": 0, "by_kind": {}}
+    for event, kind, _ in events:
+        if event in ("hit", "miss", "write"):
+            summary[event] += 1
+            per = summary["by_kind"].setdefault(kind, {"hit": 0, "miss": 0, "write": 0})
+            per[event] += 1
+    return summary
+
+
+@dataclass
+class ChapterRun:
+    """One executed chapter: wall-clock seconds and what it found in the cache."""
+
+    seconds: float
+    cache: dict[str, Any]
+
+    @property
+    def state(self) -> str:
+        """``cached`` when every cache lookup hit, else ``cold`` (something was made)."""
+        return "cached" if self.cache["miss"] == 0 else "cold"
+
+
+def _run_with_access_log(paths: BuildPaths, chapter: Chapter, run) -> ChapterRun:
+    """Run ``run(env)`` with the chapter's own cache access record, ``logs/cache-NN.log``.
+
+    A record the caller asked for (``$JETBOOK_CACHE_LOG``) still receives every line.
+    """
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    own = paths.logs / f"cache-{chapter.name}.log"
+    own.unlink(missing_ok=True)
+    seconds = run({ACCESS_LOG_ENV: str(own)})
+    outer = os.environ.get(ACCESS_LOG_ENV)
+    if outer and own.is_file():
+        with open(outer, "a") as fh:
+            fh.write(own.read_text())
+    return ChapterRun(seconds, cache_summary(own))
+
+
 def execute_chapters(chapters: Sequence[Chapter], paths: BuildPaths,
-                     opts: RunOptions) -> dict[str, float]:
-    """Execute the chapters in toc order; returns seconds per chapter."""
+                     opts: RunOptions) -> dict[str, ChapterRun]:
+    """Execute the chapters in toc order; returns each chapter's time and cache accesses."""
     opts.validate()
     timeout = cell_timeout(opts.profile, opts.timeout)
     log(f"profile={opts.profile} device={opts.device} (-> {resolve_device(opts.device)}) "
         f"seed={opts.seed} data_source={opts.data_source}"
         + (f" data_dir={opts.data_dir}" if opts.data_dir else ""))
     log(f"cache: {cache_dir()}   per-cell timeout: {timeout} s   kernel cwd: {REPO_ROOT}")
-    timings: dict[str, float] = {}
+    runs: dict[str, ChapterRun] = {}
     failures: list[ChapterExecutionError] = []
     for chapter in chapters:
         log(f"executing {chapter.toc_file} ...")
-        try:
-            seconds = execute_notebook(
+
+        def run(env: dict[str, str], chapter: Chapter = chapter) -> float:
+            return execute_notebook(
                 chapter.source, paths.executed(chapter), opts.parameters(),
                 timeout=timeout, input_dir=paths.inputs,
                 name=str(chapter.source.relative_to(REPO_ROOT))
                 if chapter.source.is_relative_to(REPO_ROOT) else chapter.name,
-                env={RESULTS_ENV: str(paths.results)},
+                env={RESULTS_ENV: str(paths.results), **env},
             )
+
+        try:
+            result = _run_with_access_log(paths, chapter, run)
         except ChapterExecutionError as err:
             failures.append(err)
             log(f"FAILED {chapter.name}")
             if not opts.keep_going:
                 raise
             continue
-        timings[chapter.name] = seconds
-        log(f"{chapter.name}: executed in {seconds:.1f} s -> {paths.executed(chapter)}")
+        runs[chapter.name] = result
+        log(f"{chapter.name}: executed in {result.seconds:.1f} s ({result.state}: "
+            f"{result.cache['hit']} cache hits, {result.cache['miss']} misses) "
+            f"-> {paths.executed(chapter)}")
     if failures:
         raise BookError(f"{len(failures)} chapter(s) failed:\n" + "\n".join(str(f) for f in failures))
-    return timings
+    return runs

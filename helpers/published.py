@@ -86,14 +86,16 @@ PUBLISHED: dict[str, Published] = {
     **{f"cheng.auc.{task}": Published(v, _C, "Table 2 (base AUC)", CHENG_SAMPLES)
        for task, v in (("w_qcd", 0.957), ("top_qcd", 0.926), ("quark_gluon", 0.861))},
     # Table 1: R^2 of linear probes of the RecNN jet embedding.  The row Cheng calls "jet
-    # mass M_j" is the angularity lambda^1_2, the mass-like (kappa, beta) = (1, 2).
+    # mass M_j" is the angularity lambda^1_2, the mass-like (kappa, beta) = (1, 2); the row
+    # "p_T^D" is the angularity lambda^2_0 = sum z_i^2 (the paper's definition), the square of
+    # the usual p_T^D, so the key is pTD2.
     **{f"cheng.r2.{task}.{obs}": Published(v, _C, "Table 1", CHENG_SAMPLES,
-                                           "lambda^1_2, 'jet mass M_j' in the table"
-                                           if obs == "mass_angularity" else "")
+                                           {"mass_angularity": "lambda^1_2, 'jet mass M_j' in the table",
+                                            "pTD2": "lambda^2_0, 'p_T^D' in the table"}.get(obs, ""))
        for task, row in (("w_qcd", (0.68, 0.74, 0.77, 0.30, 0.67, 0.67, 0.67, 0.39, 0.16)),
                          ("top_qcd", (0.55, 0.82, 0.80, 0.36, 0.78, 0.62, 0.53, 0.35, 0.39)),
                          ("quark_gluon", (0.75, 0.55, 0.55, 0.65, 0.54, 0.56, 0.61, 0.20, 0.09)))
-       for obs, v in zip(("multiplicity", "width", "mass_angularity", "pTD", "tau1", "tau2",
+       for obs, v in zip(("multiplicity", "width", "mass_angularity", "pTD2", "tau1", "tau2",
                           "tau3", "tau21", "tau32"), row)},
     # Table 2: AUC on task B of a head trained on the frozen embedding of task A
     **{f"cheng.transfer.{a}.{b}": Published(v, _C, "Table 2 (transfer AUC)", CHENG_SAMPLES,

@@ -37,6 +37,9 @@ data_dir = ""
 workers = None  # generation processes (None: all cores)
 
 # %%
+from IPython.display import Markdown
+from myst_nb import glue
+
 from helpers.data import TASKS, load_task, task_files
 from helpers.notebook import start_chapter
 from helpers.physics.images import average_image
@@ -89,11 +92,15 @@ results.claim("veto", study.veto_claim(gen_summary))
 # %% [markdown]
 # ## Jet kinematics per class
 #
-# The jet four-momentum is the sum of its constituents. By construction both classes
-# fill the same $p_T$ window and $|\eta| < 2$; the **mass** is where they should differ.
+# The jet four-momentum is the sum of its constituents. {numref}`fig-jets-kinematics` shows
+# the jet mass, $p_T$, $\eta$ and constituent multiplicity of both classes. By construction
+# both classes fill the same $p_T$ window and $|\eta| < 2$; the **mass** is where they should
+# differ.
 # A top jet contains the three decay quarks, so its mass should lie near the top-quark
-# mass — or near the W mass when the b quark carries little of the momentum — while a QCD
-# jet's mass comes from gluon radiation and falls from low values.
+# mass — whatever momentum share the b quark has, since the mass of all decay products is
+# the top mass — or near the W mass when much of the b quark's shower and hadrons falls
+# outside $R = 0.8$ (the matching puts the quarks inside, not everything they radiate),
+# while a QCD jet's mass comes from gluon radiation and falls from low values.
 # {glue:md}`mass:myst` (A peak is the mode of a histogram with 5 GeV bins; its uncertainty is the
 # bootstrap spread over the jets combined with the resolution of the binning, that of a
 # median its bootstrap spread.)
@@ -102,7 +109,7 @@ results.claim("veto", study.veto_claim(gen_summary))
 kin = study.kinematics_by_sample(by_class)
 results.claim("mass", study.mass_claim(kin, seed=seed))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Jet mass (GeV), transverse momentum $p_T$ (GeV), pseudorapidity $\\eta$ and constituent multiplicity of the top (red) and QCD (blue) training jets; each histogram is normalised to unit area, and the legend gives the number of jets.", "name": "fig-jets-kinematics"}}
 fig = jplots.kinematics_panels(kin)
 
 # %% [markdown]
@@ -110,33 +117,34 @@ fig = jplots.kinematics_panels(kin)
 #
 # How much of the jet momentum do the leading constituents carry? In a QCD jet, whose
 # energy sits in one hard prong, they should carry more of it than in a top jet, which
-# shares it among three. {glue:md}`leading_share:myst` Below: the momentum fraction
-# $p_{T,i}/p_{T,J}$ of the three hardest constituents, and the mean fraction per
-# constituent rank (the TopoDNN of chapter 1 sees the first 30 of them).
+# shares it among three. {glue:md}`leading_share:myst` {numref}`fig-jets-momentum-fractions`
+# shows the momentum fraction $p_{T,i}/p_{T,J}$ of the three hardest constituents, and the
+# mean fraction per constituent rank (the TopoDNN of chapter 1 sees the first 30 of them).
 
 # %%
 fractions = study.momentum_fractions(by_class)
 results.claim("leading_share", study.leading_share_claim(fractions))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Momentum fraction $p_{T,i}/p_{T,J}$ of the three hardest constituents ($i = 0, 1, 2$; histograms normalised to unit area) and, right, the mean fraction against the constituent rank by $p_T$ (log–log; the dashed line marks the 30 constituents the TopoDNN sees), for top (red) and QCD (blue) training jets.", "name": "fig-jets-momentum-fractions"}}
 fig = jplots.momentum_fraction_panels(fractions)
 
 # %% [markdown]
 # ## Average jet images
 #
 # Each jet is centred on its axis and its constituents' momentum fractions are binned
-# in $(\Delta\eta, \Delta\phi)$; the images are averaged per class. A QCD jet should look
-# like a single hard core with a soft halo, a top jet spread its momentum over a wider
-# area — the three prongs, smeared out by averaging over their orientations (chapter 1's
-# preprocessing rotates jets to align them). The width $\lambda^1_1$ below, the
-# $p_T$-weighted mean distance of the constituents from the jet axis, puts a number on
-# it: measured as class means ± their standard errors, {glue:md}`width:myst`.
+# in $(\Delta\eta, \Delta\phi)$; the images are averaged per class ({numref}`fig-jets-images`).
+# A QCD jet should look like a single hard core with a soft halo, a top jet spread its
+# momentum over a wider area — the three prongs, smeared out by averaging over their
+# orientations (chapter 1's preprocessing rotates jets to align them). The width
+# $\lambda^1_1$ below, the $p_T$-weighted mean distance of the constituents from the jet
+# axis, puts a number on it: measured as class means ± their standard errors,
+# {glue:md}`width:myst`.
 
 # %%
 half_width = 0.8
 images = {n: average_image(s, npix=33, half_width=half_width) for n, s in by_class.items()}
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean jet images of the top (left) and QCD (right) training jets: the constituents' momentum fraction $p_T/p_{T,J}$ per pixel in $(\\Delta\\phi, \\Delta\\eta)$ around the jet axis, within $\\pm 0.8$ of it and without rotation, on a common logarithmic colour scale.", "name": "fig-jets-images"}}
 fig = jplots.average_images(images, half_width)
 
 # %% [markdown]
@@ -145,16 +153,18 @@ fig = jplots.average_images(images, half_width)
 # Chapter 5 trains recursive networks on three tasks with the same jet definition:
 # W/QCD (W′ → WZ with W → qq̄, Z → νν̄), top/QCD, and quark/gluon (Z → νν̄ plus one jet,
 # generated as two separate processes so that the classes are balanced; a jet is
-# labelled by the hard parton it is matched to).
+# labelled by the hard parton it is matched to). {glue:md}`other_samples_figure:myst`
 
 # %%
 other_jets = study.other_samples(prof, seed, workers) if generated else {}
 kin.update(study.kinematics_by_sample(other_jets))
 results.claim("w_peak", study.w_peak_claim(kin, seed=seed))
+for key, sentence in study.other_samples_sentences(generated).items():
+    glue(key, Markdown(sentence), display=False)
 if not generated:
     print("The benchmark files contain top and QCD jets only.")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Jet mass (left, GeV) and constituent multiplicity (right) of the generated W (orange), quark (green) and gluon (purple) training jets of chapter 5, with the QCD training jets (blue) for comparison; each histogram is normalised to unit area.", "name": "fig-jets-other-samples"}}
 if generated:
     fig = jplots.mass_and_multiplicity({n: kin[n] for n in (*other_jets, "QCD")})
 
@@ -178,6 +188,9 @@ if generated:
 # Gluons radiate more than quarks (colour factor $C_A/C_F = 9/4$), so gluon jets should
 # be wider, with more constituents and a smaller $p_T^D$. In these samples (class means ±
 # their standard errors): {glue:md}`prongs:myst`. {glue:md}`quark_gluon:myst`
+#
+# The distributions of the six observables are shown for top and QCD jets in
+# {numref}`fig-jets-substructure-top`. {glue:md}`other_substructure_figures:myst`
 
 # %%
 samples = {**by_class, **other_jets}
@@ -185,9 +198,16 @@ observables = {n: compute_observables(s) for n, s in samples.items()}
 for key, sentence in study.substructure_claims(observables).items():
     results.claim(key, sentence)
 
-# %% tags=["hide-input"]
-for group in [("top", "QCD")] + ([("W", "QCD"), ("quark", "gluon")] if generated else []):
-    fig = jplots.observable_grid(observables, group)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Substructure observables of the top (red) and QCD (blue) training jets: jet mass (GeV), $\\tau_{21}$, $\\tau_{32}$, width $\\lambda^1_1$, constituent multiplicity and $p_T^D$; each histogram is normalised to unit area.", "name": "fig-jets-substructure-top"}}
+fig = jplots.observable_grid(observables, ("top", "QCD"))
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The substructure observables of {numref}`fig-jets-substructure-top` for the W (orange) and QCD (blue) training jets: jet mass (GeV), $\\tau_{21}$, $\\tau_{32}$, width $\\lambda^1_1$, constituent multiplicity and $p_T^D$, each histogram normalised to unit area.", "name": "fig-jets-substructure-w"}}
+if generated:
+    fig = jplots.observable_grid(observables, ("W", "QCD"))
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The substructure observables of {numref}`fig-jets-substructure-top` for the quark (green) and gluon (purple) training jets: jet mass (GeV), $\\tau_{21}$, $\\tau_{32}$, width $\\lambda^1_1$, constituent multiplicity and $p_T^D$, each histogram normalised to unit area.", "name": "fig-jets-substructure-qg"}}
+if generated:
+    fig = jplots.observable_grid(observables, ("quark", "gluon"))
 
 # %% [markdown]
 # Medians per sample, measured on the training jets:
@@ -215,7 +235,8 @@ study.separation_table(aucs)
 # the plane uniformly (at fixed coupling), so the density maps *where* a jet differs:
 # the decay of a heavy particle shows up as an excess of hard ($k_t$ of tens of GeV),
 # wide-angle splittings; non-perturbative effects populate the bottom ($k_t \lesssim
-# 1$ GeV). The density is normalised per jet. {glue:md}`lund_hard:myst` {glue:md}`lund_gluon:myst`
+# 1$ GeV). The density, normalised per jet, is shown per sample in {numref}`fig-jets-lund`.
+# {glue:md}`lund_hard:myst` {glue:md}`lund_gluon:myst`
 
 # %%
 lund = study.primary_lund(samples)
@@ -224,14 +245,14 @@ for key, sentence in study.lund_claims(lund).items():
     results.claim(f"lund_{key}", sentence)
 study.declusterings_per_jet(lund).to_frame().style.format("{:.1f}")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Primary Lund-plane density $\\rho$ (emissions per jet and unit area) in $(\\ln 1/\\Delta, \\ln k_t/\\mathrm{GeV})$, one panel per sample of training jets (top and QCD; with generated jets also W, quark and gluon), each on its own colour scale.", "name": "fig-jets-lund"}}
 fig = jplots.lund_map_grid(densities)
 
 # %% [markdown]
-# The difference of densities makes the class differences explicit (top − QCD,
-# and, for the chapter-5 tasks, W − QCD and quark − gluon):
+# The difference of densities, {numref}`fig-jets-lund-differences`, makes the class
+# differences explicit (top − QCD, and, for the chapter-5 tasks, W − QCD and quark − gluon):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Differences $\\Delta\\rho$ of the primary Lund-plane densities of {numref}`fig-jets-lund` in $(\\ln 1/\\Delta, \\ln k_t/\\mathrm{GeV})$: top − QCD and, with generated jets, W − QCD and quark − gluon; red where the first sample has more emissions per jet, blue where the second has, on a symmetric colour scale per panel.", "name": "fig-jets-lund-differences"}}
 fig = jplots.lund_differences(densities, study.LUND_PAIRS)
 
 # %% [markdown]
@@ -275,9 +296,11 @@ saved = results.save()  # the chapter's result file, read by the scorecard
 # ```{solution-start} ex-jets-w-peak
 # :class: dropdown
 # ```
-# Near the W mass. In $t \to bW \to b q\bar q'$ the three quarks share the top's momentum;
-# when the b quark is soft or lands outside the jet, the jet holds only the W's decay
-# products and its mass is the W mass (a soft b also leaves a tail between the two peaks).
+# Near the W mass. In $t \to bW \to b q\bar q'$ the invariant mass of all decay products
+# is the top mass however the momentum is shared, so a soft b alone does not move the jet
+# mass; when the b quark's shower and hadrons fall outside the jet, the jet holds only the
+# W's decay products and its mass is the W mass (partial losses fill the region between
+# the two peaks).
 # A larger jet radius $R$ (or a higher $p_T$ window, which collimates the decay) keeps more
 # b quarks inside and shrinks the W population; the matching requirement of this book
 # (all three decay quarks within $\Delta R < 0.8$ of the jet axis) already removes most of

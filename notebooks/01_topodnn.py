@@ -76,12 +76,12 @@ results = ChapterRecord("01_topodnn", prof, seeds, data_source, explains="why-ou
 # jets with one or two constituents and azimuths across $\pm\pi$; a separate test checks
 # that the truth parton stored with each jet cannot reach these features.)
 #
-# The maps below show where the momentum sits after alignment, averaged over jets: the
-# leading constituent at the origin, the second on the negative $\phi'$ axis, and the
-# rest mostly in the half plane $\eta' \ge 0$ selected by the flip. A QCD jet, with one
-# hard prong, should concentrate its momentum near the origin, a top jet spread it over its
-# other prongs. Measured by the $p_T$-weighted mean distance of the constituents from the
-# origin in $(\eta', \phi')$ (± its standard error over the test jets),
+# The maps of {numref}`fig-topodnn-inputs` show where the momentum sits after alignment,
+# averaged over jets: the leading constituent at the origin, the second on the negative
+# $\phi'$ axis, and the rest mostly in the half plane $\eta' \ge 0$ selected by the flip. A
+# QCD jet, with one hard prong, should concentrate its momentum near the origin, a top jet
+# spread it over its other prongs. Measured by the $p_T$-weighted mean distance of the
+# constituents from the origin in $(\eta', \phi')$ (± its standard error over the test jets),
 # {glue:md}`alignment:myst`.
 
 # %%
@@ -94,7 +94,7 @@ results.record("n_train", len(train), fmt="{:,.0f}")
 results.claim("alignment", attr.alignment_claim(X_test, y_test)[0])
 print({k: f"{len(s):,} jets" for k, s in splits.items()}, "| features:", X_train.shape[1])
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean TopoDNN input map after preprocessing: the scaled constituent $p_T$ ($p_T$ / 1700 GeV) per pixel in the aligned coordinates $(\\phi', \\eta')$, averaged over the top (left) and QCD (right) test jets, on a common logarithmic colour scale.", "name": "fig-topodnn-inputs"}}
 fig = jplots.preprocessed_images({name: X_test[y_test == label] for label, name in classes.items()})
 
 # %% [markdown]
@@ -114,9 +114,10 @@ fig = jplots.preprocessed_images({name: X_test[y_test == label] for label, name 
 # {glue:md}`training_time.text:myst` s at {glue:md}`training_speed.text:myst` jets per second on this
 # profile's {glue:md}`n_train.text:myst` training jets, so we keep it.
 #
-# We train one network per seed; every number in the tables below is the mean ± standard
-# deviation over these seeds (with a single seed, as in the `ci` profile, they show no
-# spread, and the comparisons in the text use a bootstrap over the test jets instead).
+# We train one network per seed ({numref}`fig-topodnn-training` shows the losses per epoch);
+# every number in the tables below is the mean ± standard deviation over these seeds (with a
+# single seed, as in the `ci` profile, they show no spread, and the comparisons in the text
+# use a bootstrap over the test jets instead).
 
 # %%
 runs = [train_topodnn(train, val, prof, s, device) for s in seeds]
@@ -136,7 +137,7 @@ print(f"architecture {cfg['hidden']}, {count_parameters(models[0]):,} trainable 
       f"patience {cfg['patience']}")
 history_table(histories)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Binary cross-entropy per jet against the training epoch of the TopoDNN, one colour per training seed: validation loss solid, training loss dashed; the dot marks the epoch whose weights are kept.", "name": "fig-topodnn-training"}}
 fig, ax = plt.subplots(figsize=(9, 5.5))
 pplots.training_curves(ax, histories)
 ax.set_title("TopoDNN training: loss per epoch (dot: kept epoch)", fontsize=14)
@@ -167,7 +168,8 @@ all_probs = {"TopoDNN": [predict_proba(m, X_test) for m in models],
 # {cite}`Khot:2023` (1.2 M training jets of the public benchmark); the benchmark's own
 # TopoDNN entry is from {cite}`Kasieczka:2019dbj`. The table gives the mean ± standard
 # deviation over the training seeds; the uncertainties in the text are
-# {glue:md}`claim_spread:myst`.
+# {glue:md}`claim_spread:myst`. {numref}`fig-topodnn-roc` shows the ROC curves of every model
+# and training seed.
 #
 # On these test jets, {glue:md}`topodnn_vs_baselines:myst`.
 
@@ -184,7 +186,7 @@ for metric, fmt in perf.HEADLINE.items():
 performance_table(metrics, {"TopoDNN, paper (Khot et al.)": PAPER,
                             "TopoDNN, benchmark paper": BENCHMARK})
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Background rejection $1/\\varepsilon_B$ of QCD jets (log scale) against the signal efficiency $\\varepsilon_S$ of top jets on the test jets, for the TopoDNN and the boosted-decision-tree baselines on mass and N-subjettiness (without and with the multiplicity); one line per training seed, the legend gives each model's AUC (mean ± standard deviation over the seeds).", "name": "fig-topodnn-roc"}}
 fig, ax = plt.subplots(figsize=(9, 6.5))
 pplots.roc_curves(ax, {name: [(y_test, p) for p in probs] for name, probs in all_probs.items()},
                   classes, aucs={name: "AUC " + format_mean_std(*res["auc"], 3)
@@ -225,11 +227,11 @@ passing.style.format(
 #
 # ## How hungry is the network? A learning curve
 #
-# Test AUC against the number of training jets, for the TopoDNN and the baseline, with the
-# spread over training seeds. Each network trains on the first $n$ jets of the same training
-# split; smaller sets may run proportionally more epochs (the same maximal number of
-# optimiser steps), and early stopping decides. The star is the paper's TopoDNN at 1.2 M jets
-# (Delphes jets, so only a guide for the eye).
+# {numref}`fig-topodnn-learning-curve` shows the test AUC against the number of training jets,
+# for the TopoDNN and the baseline, with the spread over training seeds. Each network trains
+# on the first $n$ jets of the same training split; smaller sets may run proportionally more
+# epochs (the same maximal number of optimiser steps), and early stopping decides. The star
+# is the paper's TopoDNN at 1.2 M jets (Delphes jets, so only a guide for the eye).
 
 # %%
 points = lc.curve_points(train, val, test, train_obs, test_obs, settings["learning_curve"], prof,
@@ -241,7 +243,7 @@ for model, gain in gains.items():
     results.record(f"gain_{'topodnn' if model == 'TopoDNN' else 'baseline'}", gain, fmt="{:+.4f}")
 lc.gain_table(summary).to_frame().style.format("{:+.4f}")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test AUC against the number of training jets (both classes, log scale) for the TopoDNN and the boosted-tree baseline on mass and N-subjettiness: mean over training seeds, error bars their standard deviation. The star is Khot et al.'s TopoDNN on the Delphes benchmark.", "name": "fig-topodnn-learning-curve"}}
 fig, ax = plt.subplots(figsize=(9, 6))
 pplots.learning_curve(ax, summary, reference={"TopoDNN, Khot et al. (Delphes)": (
     published.value("khot.topodnn.n_train"), PAPER["auc"])})
@@ -269,15 +271,18 @@ summary.pivot(index="n_train", columns="model", values="mean").style.format("{:.
 #
 # - **ΔAUC**: every input $k$ is replaced by its mean in all test jets, and the drop of the
 #   AUC is recorded. It is a property of the whole labelled sample, so there is one number
-#   per input and no per-class version.
+#   per input and no per-class version ({numref}`fig-topodnn-dauc`).
 # - **SHAP**: KernelSHAP with a background of training jets; per class we show the mean
 #   $|\phi_k|$ over the explained jets. KernelSHAP is expensive, so it explains a random
-#   subset of test jets of each class (the same jets for every seed).
+#   subset of test jets of each class (the same jets for every seed;
+#   {numref}`fig-topodnn-shap`).
 # - **LRP** with three rules {cite}`Montavon:2019`: ε (the plain redistribution with a small stabiliser), γ
 #   (favours positive contributions, $w \to w + \gamma w^+$ with $\gamma = 0.25$) and $z^+$
 #   (positive weights only). The same rule is used in every layer. γ and $z^+$ are designed
 #   for non-negative inputs — true for the hidden ReLU layers, not for $\eta$ and $\phi$ at
-#   the input. Per class we show the mean $|R_k|$ over all test jets.
+#   the input. Per class we show the mean $|R_k|$ over all test jets
+#   ({numref}`fig-topodnn-lrp-epsilon`, {numref}`fig-topodnn-lrp-gamma` and
+#   {numref}`fig-topodnn-lrp-zplus`).
 
 # %%
 shap_settings = attr.shap_settings(prof, settings, seed)
@@ -293,32 +298,43 @@ print(f"KernelSHAP: {2 * settings['shap_jets_per_class']} test jets per network 
 # %% [markdown]
 # ### ΔAUC occlusion
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "ΔAUC occlusion: the drop of the test AUC when one input is replaced by its training-set mean, for the $p_T$, $\\eta$ and $\\phi$ inputs (panels) against the constituent index (0 = hardest); bars are the mean over training seeds, error bars their standard deviation.", "name": "fig-topodnn-dauc"}}
 fig = xplots.feature_bars({"ΔAUC": stats["ΔAUC"]["top"]}, "ΔAUC",
                           title=f"ΔAUC occlusion (mean ± std over {len(models)} seed(s))")
 
 # %% [markdown]
 # ### SHAP, per class
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean absolute KernelSHAP value $|\\phi_k|$ of the TopoDNN logit per input, over the explained test jets of each class (top red, QCD blue), for the $p_T$, $\\eta$ and $\\phi$ inputs (panels) against the constituent index (0 = hardest); error bars: standard deviation over training seeds.", "name": "fig-topodnn-shap"}}
 fig = xplots.feature_bars(stats["SHAP"], r"mean $|\phi_k|$",
                           title="KernelSHAP: mean |SHAP value| per class (± std over seeds)")
 
 # %% [markdown]
 # ### LRP, per class and rule
 
-# %% tags=["hide-input"]
-for name in attr.LRP_RULES:
-    fig = xplots.feature_bars(stats[name], r"mean $|R_k|$",
-                              title=f"{name}: mean |relevance| per class (± std over seeds)")
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean absolute LRP-ε relevance $|R_k|$ of the TopoDNN logit per input, over the top (red) and QCD (blue) test jets, for the $p_T$, $\\eta$ and $\\phi$ inputs (panels) against the constituent index (0 = hardest); error bars: standard deviation over training seeds.", "name": "fig-topodnn-lrp-epsilon"}}
+name = "LRP-ε"
+fig = xplots.feature_bars(stats[name], r"mean $|R_k|$",
+                          title=f"{name}: mean |relevance| per class (± std over seeds)")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "As {numref}`fig-topodnn-lrp-epsilon`, with the LRP-γ rule ($\\gamma = 0.25$) in every layer: mean $|R_k|$ per input over the top (red) and QCD (blue) test jets, against the constituent index (0 = hardest); error bars: standard deviation over training seeds.", "name": "fig-topodnn-lrp-gamma"}}
+name = "LRP-γ"
+fig = xplots.feature_bars(stats[name], r"mean $|R_k|$",
+                          title=f"{name}: mean |relevance| per class (± std over seeds)")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "As {numref}`fig-topodnn-lrp-epsilon`, with the LRP-$z^+$ rule (positive weights only) in every layer: mean $|R_k|$ per input over the top (red) and QCD (blue) test jets, against the constituent index (0 = hardest); error bars: standard deviation over training seeds.", "name": "fig-topodnn-lrp-zplus"}}
+name = "LRP-z+"
+fig = xplots.feature_bars(stats[name], r"mean $|R_k|$",
+                          title=f"{name}: mean |relevance| per class (± std over seeds)")
 
 # %% [markdown]
 # ## Do the methods agree?
 #
-# A compact summary first: how each method splits its total importance between the
-# momenta ($p_T$) and the angular positions ($\eta$, $\phi$) of the constituents.
+# A compact summary first, {numref}`fig-topodnn-kind-shares`: how each method splits its
+# total importance between the momenta ($p_T$) and the angular positions ($\eta$, $\phi$) of
+# the constituents.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Share of each method's total absolute importance carried by the $p_T$ (red), $\\eta$ (blue) and $\\phi$ (green) inputs, for top jets (left) and QCD jets (right); importances averaged over training seeds.", "name": "fig-topodnn-kind-shares"}}
 fig = xplots.kind_share_panels(importances)
 
 # %%
@@ -329,14 +345,15 @@ results.claim("momentum_shares", share_sentence)
 # In numbers: {glue:md}`momentum_shares:myst`
 
 # %% [markdown]
-# Now the rankings themselves, between the seed-averaged 90-feature importance vectors of
-# every pair of methods, per class (1: identical ranking, 0: unrelated, −1: reversed).
-# Spearman's ρ weighs all 90 ranks equally, although most inputs matter little and their
-# order is easily changed by noise. The **weighted Kendall τ** {cite}`Vigna:2015` (hyperbolic weights
-# on the ranks) counts agreement among the most important inputs most, which is what a
-# reader of a feature-importance plot looks at.
+# Now the rankings themselves ({numref}`fig-topodnn-rank-agreement`), between the
+# seed-averaged 90-feature importance vectors of every pair of methods, per class (1:
+# identical ranking, 0: unrelated, −1: reversed). Spearman's ρ weighs all 90 ranks equally,
+# although most inputs matter little and their order is easily changed by noise. The
+# **weighted Kendall τ** {cite}`Vigna:2015` (hyperbolic weights on the ranks) counts
+# agreement among the most important inputs most, which is what a reader of a
+# feature-importance plot looks at.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Rank agreement between the seed-averaged importance vectors of every pair of methods, for top jets (left) and QCD jets (right): Spearman's $\\rho$ (upper row) and the weighted Kendall $\\tau$ (lower row), on a colour scale from −1 (reversed ranking) to 1 (identical).", "name": "fig-topodnn-rank-agreement"}}
 fig = xplots.rank_heatmaps(importances)
 
 # %% [markdown]

@@ -119,19 +119,20 @@ toy_table.style.format({"x1": "{:.3f}", "x2": "{:.3f}", "x3": "{:.3f}",
 # $f = a_1 x_1 + a_2 x_2 + c\,x_1 x_2$, the differential relevances
 # $D_1 = (x_1 - m_1)(a_1 + c\,x_2)$ and $D_2 = (x_2 - m_2)(a_2 + c\,x_1)$ no longer add up
 # to the output's deviation from $f(\vec m)$: the sum exceeds it by
-# $c\,(x_1 - m_1)(x_2 - m_2)$, which averages to $c\,\rho\,\sigma_1\sigma_2$. The same term
-# separates the average output from the output at the average input,
-# $\langle f\rangle = f(\vec m) + c\,\rho\,\sigma_1\sigma_2$. Both vanish for uncorrelated
-# inputs: that is the condition under which "all features at their mean" stands for the
-# mean behaviour. Shapley values, by contrast, always add up to $f(\vec x) - \langle f\rangle$
-# (efficiency), whatever the correlation; they pay for it with $2^d$ model evaluations.
+# $c\,(x_1 - m_1)(x_2 - m_2)$, which averages to $c\,\rho\,\sigma_1\sigma_2$
+# ({numref}`fig-lrp-toy-gap`). The same term separates the average output from the output at
+# the average input, $\langle f\rangle = f(\vec m) + c\,\rho\,\sigma_1\sigma_2$. Both vanish
+# for uncorrelated inputs: that is the condition under which "all features at their mean"
+# stands for the mean behaviour. Shapley values, by contrast, always add up to $f(\vec x) -
+# \langle f\rangle$ (efficiency), whatever the correlation; they pay for it with $2^d$ model
+# evaluations.
 
 # %%
 bil = toy.BilinearToy(a=(1.0, 0.5), c=1.0, m=(1.0, 2.0), s=(1.0, 0.5), rho=0.0)
 rhos = np.linspace(-0.9, 0.9, 7)
 measured, closed = toy.completeness_gap_scan(bil, rhos, n=20000, seed=seed)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Bilinear toy $f = x_1 + 0.5\\,x_2 + x_1 x_2$: the mean completeness gap of the differential relevances, $\\langle \\sum_k D_k - (f(\\vec x) - f(\\vec m)) \\rangle$, against the correlation $\\rho(x_1, x_2)$; points measured with the book's helpers on samples of the toy, the line the closed form $c\\,\\rho\\,\\sigma_1\\sigma_2$.", "name": "fig-lrp-toy-gap"}}
 fig = xplots.gap_scan_figure(rhos, measured, closed,
                              r"$\langle \sum_k D_k - (f(\vec x) - f(\vec m)) \rangle$",
                              r"$f = x_1 + 0.5\,x_2 + x_1 x_2$, $\sigma_1 = 1$, $\sigma_2 = 0.5$")
@@ -147,7 +148,8 @@ print(f"rho = 0.8: max |exact Shapley - closed form| = {errors['exact Shapley']:
 #
 # Back to the tagger of chapter 1 — the same trained networks, loaded from the model cache.
 # The mean-behaviour relevance is the LRP-ε relevance of the **all-means input**
-# $\bar{\vec x}$ (means over the training set). It is one 90-vector, the same for every jet.
+# $\bar{\vec x}$ (means over the training set). It is one 90-vector, the same for every jet
+# ({numref}`fig-lrp-mean-behaviour`).
 #
 # The all-means input is not a jet (its constituents' momenta and positions are averages
 # over different jets), and a network need not respond to it as to a typical jet. If every
@@ -167,7 +169,7 @@ attr.mean_behaviour_table(models, seeds, x_mean, mb_runs).style.format(
     {"logit f(x̄)": "{:+.3f}", "sum of its relevances": "{:+.3f}", "share in pT": "{:.0%}",
      "share in eta": "{:.0%}", "share in phi": "{:.0%}"})
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean-behaviour relevance: the LRP-ε relevance $R_k(\\bar{\\vec x})$ of the all-means input (training-set means) for the $p_T$, $\\eta$ and $\\phi$ inputs (panels) against the constituent index (0 = hardest); bars are the mean over training seeds, error bars their standard deviation.", "name": "fig-lrp-mean-behaviour"}}
 fig = xplots.feature_bars({"mean behaviour": mean_std(mb_runs)}, r"$R_k(\bar{\vec x})$",
                           title="LRP-ε relevance of the all-means input (± std over seeds)")
 
@@ -176,12 +178,13 @@ fig = xplots.feature_bars({"mean behaviour": mean_std(mb_runs)}, r"$R_k(\bar{\ve
 # (each neuron's bias keeps the share $b_k / z_k$ of the relevance passing through it) and
 # the tiny stabiliser ε; with zero biases the input relevances of a jet sum exactly to its
 # logit (tested in `tests/test_xai.py`, where the implementation is also cross-checked
-# against captum's LRP). For the trained network, the scatter shows how much of each jet's
-# logit reaches the inputs. Large excesses come from negative biases (they feed relevance
-# back instead of absorbing it) and from neurons whose pre-activation is close to zero,
-# by which the ε rule divides. A larger ε damps both at the price of conservation; the
-# table shows how much the $p_T$ share of the relevance — the quantity at issue in this
-# chapter — depends on that choice. The rest of the chapter uses ε = 10⁻⁹, as captum does.
+# against captum's LRP). For the trained network, the scatter of {numref}`fig-lrp-conservation`
+# shows how much of each jet's logit reaches the inputs. Large excesses come from negative
+# biases (they feed relevance back instead of absorbing it) and from neurons whose
+# pre-activation is close to zero, by which the ε rule divides. A larger ε damps both at
+# the price of conservation; the table shows how much the $p_T$ share of the relevance — the
+# quantity at issue in this chapter — depends on that choice. The rest of the chapter uses
+# ε = 10⁻⁹, as captum does.
 
 # %%
 logits = predict_logits(model, X_test)
@@ -191,7 +194,7 @@ print(f"correlation of sum R with the logit: {np.corrcoef(logits, R.sum(1))[0, 1
 attr.epsilon_table(model, X_test, y_test, logits, (1e-9, 1e-2, 1e-1)).style.format(
     {"mean |Σ R − logit|": "{:.3f}", "pT share, top": "{:.0%}", "pT share, QCD": "{:.0%}"})
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Sum of the LRP-ε input relevances $\\sum_k R_k$ against the network output (logit) for each top (red) and QCD (blue) test jet, for the first training seed's TopoDNN; the dashed line $y = x$ is exact conservation.", "name": "fig-lrp-conservation"}}
 fig, ax = plt.subplots(figsize=(7.5, 6.5))
 xplots.diagonal_scatter(ax, logits, R.sum(axis=1), y_test, f"network output (logit), seed {seeds[0]}",
                         r"$\sum_k R_k$ (LRP-ε)", classes)
@@ -203,7 +206,7 @@ fig.tight_layout()
 # The differential relevance needs no backward pass and no rule: for each jet and input $k$,
 # one forward pass with $x_k$ replaced by its training-set mean,
 # $D_k(\vec x) = f(\vec x) - f(\vec x_{\setminus k})$, on the logit. Its per-class mean absolute
-# value is the **MAD relevance**.
+# value is the **MAD relevance** ({numref}`fig-lrp-mad`).
 #
 # *Outliers.* A mean of absolute values can be dominated by a few jets. We use **no outlier
 # treatment**; the check below compares the ranking with one where each feature's $|D_k|$
@@ -221,7 +224,7 @@ methods = ("ΔAUC", "SHAP", "LRP-ε", "LRP-ε − MB", "MAD")
 study = attr.attribution_study(models, X_test, y_test, X_train, methods, shap_settings)
 stats, importances = study.stats, study.importances
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "MAD relevance, the mean absolute differential relevance $|D_k|$ of the logit (inputs replaced by their training-set means), per input over the top (red) and QCD (blue) test jets, for the $p_T$, $\\eta$ and $\\phi$ inputs (panels) against the constituent index (0 = hardest); error bars: standard deviation over training seeds.", "name": "fig-lrp-mad"}}
 fig = xplots.feature_bars(stats["MAD"], "MAD relevance",
                           title="MAD relevance per class (± std over seeds)")
 
@@ -230,15 +233,26 @@ fig = xplots.feature_bars(stats["MAD"], "MAD relevance",
 #
 # The SHAP values and ΔAUC are those of chapter 1 (same networks, same explained jets),
 # every method averaged over the training seeds. To compare the *shapes* of the importance
-# profiles, every method's vector is divided by its sum over the 90 inputs.
+# profiles, every method's vector is divided by its sum over the 90 inputs
+# ({numref}`fig-lrp-profiles-top` for top jets, {numref}`fig-lrp-profiles-qcd` for QCD jets).
+# {numref}`fig-lrp-kind-shares` splits each method's importance between the momenta and the
+# angular positions, as in chapter 1, and {numref}`fig-lrp-rank-agreement` compares the
+# rankings.
 
-# %% tags=["hide-input"]
-for c, imp in importances.items():
-    fig = xplots.feature_bars({m: (attr.share_profile(v), None) for m, v in imp.items()},
-                              "share", title=f"{c} jets: importance profiles (each sums to 1)")
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Importance profiles of top jets: every method's seed-averaged importance per input, divided by the sum of its absolute values over the 90 inputs, for the $p_T$, $\\eta$ and $\\phi$ inputs (panels) against the constituent index (0 = hardest), one colour per method.", "name": "fig-lrp-profiles-top"}}
+c, imp = "top", importances["top"]
+fig = xplots.feature_bars({m: (attr.share_profile(v), None) for m, v in imp.items()},
+                          "share", title=f"{c} jets: importance profiles (each sums to 1)")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "As {numref}`fig-lrp-profiles-top`, for QCD jets: every method's seed-averaged importance per input, divided by the sum of its absolute values over the 90 inputs, one colour per method.", "name": "fig-lrp-profiles-qcd"}}
+c, imp = "QCD", importances["QCD"]
+fig = xplots.feature_bars({m: (attr.share_profile(v), None) for m, v in imp.items()},
+                          "share", title=f"{c} jets: importance profiles (each sums to 1)")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Share of each method's total absolute importance carried by the $p_T$ (red), $\\eta$ (blue) and $\\phi$ (green) inputs, for top jets (left) and QCD jets (right), including LRP-ε minus the mean behaviour (LRP-ε − MB) and MAD; importances averaged over training seeds.", "name": "fig-lrp-kind-shares"}}
 fig = xplots.kind_share_panels(importances)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Rank agreement between the seed-averaged importance vectors of every pair of methods, for top jets (left) and QCD jets (right): Spearman's $\\rho$ (upper row) and the weighted Kendall $\\tau$ (lower row), on a colour scale from −1 (reversed ranking) to 1 (identical).", "name": "fig-lrp-rank-agreement"}}
 fig = xplots.rank_heatmaps(importances)
 
 # %% [markdown]
@@ -258,11 +272,12 @@ attr.agreement_table(study, references=("SHAP", "ΔAUC"), methods=("LRP-ε", "LR
 # The expansion treats one input at a time. The TopoDNN's inputs are far from
 # independent: the $p_T$ of neighbouring constituents are tied together by the ordering and
 # by momentum conservation, and the positions of the hard constituents define the jet's
-# prongs. The correlation matrices per class are drawn with all $p_T$, then all $\eta$, then
-# all $\phi$ inputs. The table lists, for the five inputs that ΔAUC ranks highest, their two
-# most strongly correlated partners (signed, per class). Where an important input has a
-# strongly correlated partner, occluding it alone understates its role, because the
-# partner still carries part of the same information — as $x_1$ and $x_2$ in the linear toy.
+# prongs. The correlation matrices per class ({numref}`fig-lrp-correlations`) are drawn with
+# all $p_T$, then all $\eta$, then all $\phi$ inputs. The table lists, for the five inputs
+# that ΔAUC ranks highest, their two most strongly correlated partners (signed, per class).
+# Where an important input has a strongly correlated partner, occluding it alone understates
+# its role, because the partner still carries part of the same information — as $x_1$ and
+# $x_2$ in the linear toy.
 
 # %%
 corr = attr.class_correlations(X_test, y_test, classes)
@@ -270,11 +285,11 @@ top_dauc = np.argsort(-importances["top"]["ΔAUC"])[:5]
 print("inputs ranked highest by ΔAUC:", ", ".join(names[i] for i in top_dauc))
 attr.strongest_partners(corr, names, top_dauc, n=2).style.format("{:+.2f}")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Pearson correlation matrices of the 90 TopoDNN inputs over the top (left) and QCD (right) test jets, ordered as all $p_T$, then all $\\eta$, then all $\\phi$ inputs (constituent index increasing within each block); an input that is constant after preprocessing correlates with nothing but itself.", "name": "fig-lrp-correlations"}}
 fig = xplots.correlation_panels(corr)
 
 # %% [markdown]
-# Two consequences, measured on the test jets:
+# Two consequences, measured on the test jets ({numref}`fig-lrp-occlusion-limits`):
 #
 # 1. **Occlusion leaves the data.** Replacing one constituent's $p_T$ by its mean usually
 #    produces an input that no jet can have: the $p_T$ ordering breaks, or a constituent
@@ -297,7 +312,7 @@ print(f"mean logit over the test jets - logit of the mean jet: {logits.mean() - 
 print("mean completeness gap per class: "
       + ", ".join(f"{c} {gap[y_test == label].mean():+.3f}" for label, c in classes.items()))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: share of test jets turned into an impossible input when the $p_T$ of constituent $i$ (0 = hardest) is replaced by its training-set mean. Right: the completeness gap of the differential relevances per jet, $\\sum_k D_k - (f(\\vec x) - f(\\bar{\\vec x}))$ in logit units, for top (red) and QCD (blue) test jets, normalised to unit area; first training seed's network.", "name": "fig-lrp-occlusion-limits"}}
 fig = xplots.occlusion_limits(broken, gap, y_test, classes)
 
 # %% [markdown]

@@ -149,9 +149,10 @@ sparsity_table(baseline, PAPER["baseline"], N_SEEDS).style.hide(axis="index")
 # the task alone. Our networks differ from the paper's in what they were trained on:
 # particle-level jets without detector smearing (see {doc}`00_jets`), and far fewer of them
 # than the benchmark's 1.2 million. The second difference can be checked directly: the
-# sparsity of the baseline architecture trained on more and more jets — the networks of
-# chapter 1's learning curve (first seed), each trained for the same number of optimisation
-# steps, so that only the amount of data changes.
+# sparsity of the baseline architecture trained on more and more jets
+# ({numref}`fig-nap-sparsity-curve`) — the networks of chapter 1's learning curve (first
+# seed), each trained for the same number of optimisation steps, so that only the amount of
+# data changes.
 
 # %%
 curve_runs = sparsity_curve_runs(trainer, prof.chapter("topodnn")["learning_curve"], seeds[0])
@@ -159,7 +160,7 @@ curve = curve_frame(curve_runs)
 results.claim("nap_sparsity_trend", sparsity_trend_claim(curve_runs, X_test, y_test, seed=seed))
 print(sparsity_curve_report(curve))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Sparsity (share of hidden nodes with RNA < 0.2) of the baseline TopoDNN against the number of training jets (log scale), overall (black) and on top (red) and QCD (blue) test jets, for the first seed's networks of chapter 1's learning curve; hollow squares: Khot et al.'s values at the size of their training set.", "name": "fig-nap-sparsity-curve"}}
 fig = plot_sparsity_curve(curve, PAPER["baseline"], PAPER_N_TRAIN)
 
 # %% [markdown]
@@ -171,11 +172,12 @@ fig = plot_sparsity_curve(curve, PAPER["baseline"], PAPER_N_TRAIN)
 #
 # ## The NAP diagram
 #
-# One panel per hidden layer; each bar is one node, its RNA on top jets drawn upwards (red)
-# and on QCD jets downwards (blue). Within a layer the active nodes come first, ordered from
-# QCD-only through shared to top-only, followed by the sparse nodes (shaded).
+# The NAP diagram of {numref}`fig-nap-baseline` has one panel per hidden layer; each bar is
+# one node, its RNA on top jets drawn upwards (red) and on QCD jets downwards (blue). Within
+# a layer the active nodes come first, ordered from QCD-only through shared to top-only,
+# followed by the sparse nodes (shaded).
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "NAP diagram of the baseline (300, 102, 12, 6) TopoDNN (first training seed, test jets): one panel per hidden layer, one bar per node, its RNA on top jets upwards (red) and on QCD jets downwards (blue); active nodes first (QCD-only, shared, top-only), then the sparse nodes (shaded, RNA < 0.2 for both classes; dotted lines at RNA = 0.2).", "name": "fig-nap-baseline"}}
 fig = plot_nap(baseline[0].nap, f"NAP of the baseline TopoDNN {BASELINE} (seed {seeds[0]})")
 
 # %%
@@ -211,14 +213,14 @@ for key, sentence in probe_claims(probes.measurements, len(BASELINE)).items():
     results.claim(key, sentence)
 print(separability.report())
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: test AUC of a linear probe (logistic regression) on the inputs and on each hidden layer's activations of the baseline TopoDNN, with the network's own AUC (dashed). Right: share of sparse nodes (RNA < 0.2) per hidden layer, overall (grey) and on top (red) and QCD (blue) jets. Both are means over training seeds.", "name": "fig-nap-separability"}}
 fig = plot_layer_separability(separability.probe_auc, separability.labels,
                               separability.network_auc, separability.layer_sparsity)
 
 # %% [markdown]
-# Left: the linear separability of top and QCD jets at each depth (mean over seeds; the
-# probe is trained on up to `probe_jets` training jets of the profile). Right: the share of
-# sparse nodes per layer and class (mean over seeds).
+# {numref}`fig-nap-separability`, left: the linear separability of top and QCD jets at each
+# depth (mean over seeds; the probe is trained on up to `probe_jets` training jets of the
+# profile). Right: the share of sparse nodes per layer and class (mean over seeds).
 #
 # {glue:md}`nap_probe_ends:myst` {glue:md}`nap_probe_gains:myst` A layer whose gain is within the
 # spread of zero, or negative, is redundant in exactly the paper's sense.
@@ -240,9 +242,9 @@ fig = plot_layer_separability(separability.probe_auc, separability.labels,
 # exactly that). And because every layer is normalised to its own loudest node, one very loud
 # node makes all its neighbours look sparse. The share of jets on which a node fires — one
 # minus the "average percentage of zeros" used to prune networks {cite}`Hu:2016` — tells the
-# first three cases apart:
+# first three cases apart ({numref}`fig-nap-frequency`):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Activation frequency of the baseline TopoDNN's hidden nodes (first training seed, test jets). Left: number of nodes against the share of jets on which the node fires, stacked by layer. Right: each node's share of firing jets against its largest RNA over the two classes, coloured by layer (dotted line: RNA = 0.2).", "name": "fig-nap-frequency"}}
 fig = plot_activation_frequency(baseline[0].nap)
 
 # %% [markdown]
@@ -332,18 +334,19 @@ print(evidence)
 # is the *comparison*: whether the smaller networks tag as well as the baseline, with the
 # spread as the yardstick.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test AUC (left) and overall sparsity (right, RNA < 0.2) against the number of trainable parameters (log scale) of every trained architecture, one marker per kind of network; error bars: spread over training seeds; hollow red squares: Khot et al.'s networks on the Delphes benchmark.", "name": "fig-nap-width-scan"}}
 fig = plot_width_scan(arch_table, paper_scan_points(PAPER))
 
 # %%
 print(scan_report(arch_table))
 
 # %% [markdown]
-# Left: test AUC against the number of trainable parameters (error bars: spread over seeds,
-# where there are several); right: the overall sparsity of the same networks. "Within one
-# seed spread" above means an AUC no lower than the best network's by more than their
-# combined seed-to-seed spread — with a few seeds a rough yardstick, but the one that
-# matters to someone choosing a network. With the spread of this chapter instead,
+# {numref}`fig-nap-width-scan`, left: test AUC against the number of trainable parameters
+# (error bars: spread over seeds, where there are several); right: the overall sparsity of
+# the same networks. "Within one seed spread" above means an AUC no lower than the best
+# network's by more than their combined seed-to-seed spread — with a few seeds a rough
+# yardstick, but the one that matters to someone choosing a network. With the spread of this
+# chapter instead,
 # {glue:md}`nap_scan:myst`. The spread of a single architecture over seeds is informative in
 # itself: narrow layers late in the network are where a dead node costs most (one of six is a
 # sixth of the layer).
@@ -351,9 +354,10 @@ print(scan_report(arch_table))
 # The paper found its smaller network less sparse (0.584 against 0.705) at the same AUC: with
 # fewer nodes to spare, a larger share of them has to work. On our jets,
 # {glue:md}`finding_sparsity_reoptimised:myst`. The right panel shows the same across the scan. The
-# NAP of the paper's re-optimised architecture, retrained on our jets:
+# NAP of the paper's re-optimised architecture, retrained on our jets
+# ({numref}`fig-nap-retrained`):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "NAP diagram of the paper's re-optimised TopoDNN architecture retrained on our jets (first training seed, test jets), drawn as in {numref}`fig-nap-baseline`: RNA on top jets upwards (red), on QCD jets downwards (blue), sparse nodes shaded.", "name": "fig-nap-retrained"}}
 retrained = tuple(settings["retrained"][0])
 fig = plot_nap(runs[retrained][0].nap,
                f"NAP of the retrained TopoDNN {retrained} (seed {seeds[0]})")

@@ -89,15 +89,16 @@ results.claim("pfn_particles", pfn.particle_input_claim(particles["train"], y["t
 results.claim("pfn_padding", pfn.padding_claim(particles["train"].counts, slots=200, seed=seed))
 pfn.jets_per_class(y, class_names)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "PFN inputs of the training jets: the particles' momentum fraction $\\log_{10} z_i$ and position $\\Delta\\eta_i$, $\\Delta\\phi_i$ relative to the jet axis (logarithmic vertical scale), and, right, the number of particles per jet against the 200 slots of a padded array (dashed); top (red) and QCD (blue), each histogram normalised to unit area.", "name": "fig-pfn-inputs"}}
 fig, axes = plt.subplots(1, 4, figsize=(22, 5))
 plot_particle_inputs(axes, particles["train"], y["train"], class_names, slots=200)
 fig.tight_layout()
 
 # %% [markdown]
-# A top jet's three prongs should give it more particles, spread wider around the axis, than
-# a QCD jet, which concentrates its momentum in fewer, harder particles. On our training
-# jets (± a bootstrap over them), {glue:md}`pfn_particles:myst`. The last panel is also a
+# {numref}`fig-pfn-inputs` shows the inputs of the training jets, per class. A top jet's three
+# prongs should give it more particles, spread wider around the axis, than a QCD jet, which
+# concentrates its momentum in fewer, harder particles. On our training jets (± a bootstrap
+# over them), {glue:md}`pfn_particles:myst`. The last panel is also a
 # statement about cost: stored with 200 slots per jet, as in the benchmark files,
 # {glue:md}`pfn_padding:myst`.
 
@@ -199,9 +200,10 @@ for key, sentence in pfn.comparison_claims(cmp_m).items():
 # from the constituents (chapter 1's learning curve): here {glue:md}`pfn_vs_bdt:myst`. The
 # ranking that matters for this chapter is the one within the table, the PFN, which sees
 # every particle as a set, against the TopoDNN, which sees 30 particles in a fixed order:
-# {glue:md}`pfn_vs_topodnn:myst`.
+# {glue:md}`pfn_vs_topodnn:myst`. {numref}`fig-pfn-roc` shows the ROC curves of the first
+# training seed's networks and of the BDT.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Background rejection $1/\\varepsilon_B$ of QCD jets (log scale) against the signal efficiency $\\varepsilon_S$ of top jets on the test jets, for the first training seed's PFN and TopoDNN and for the boosted decision trees on mass and N-subjettiness.", "name": "fig-pfn-roc"}}
 fig, ax = plt.subplots(figsize=(8, 6))
 curves = {"PFN": pfn_probs[0], "TopoDNN": topo_probs[0], "BDT: mass + τ": bdt_probs["mass+tau"]}
 roc_curves(ax, {name: [(y["test"], p)] for name, p in curves.items()}, class_names, min_eps_s=0.0)
@@ -222,7 +224,8 @@ fig.tight_layout()
 #   separately.
 #
 # Latent variables that are zero for every jet — ReLU units of $\Phi$'s last layer that
-# never fire — get exactly zero importance.
+# never fire — get exactly zero importance. {numref}`fig-pfn-latent-ranking` shows both
+# measures for the leading latents.
 
 # %%
 model = pfn_models[0]
@@ -231,7 +234,7 @@ ranking = latent.rank_latents(model, Z_test, y["test"])
 print(f"AUC of this model: {ranking.base_auc:.4f}; latents that are zero for every test jet: "
       f"{ranking.dead.sum()} of {len(ranking.dead)}")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The 40 latent variables of the first seed's PFN with the largest ΔAUC, in ΔAUC order (latent index on the axis). Upper panel: ΔAUC when the latent is replaced by its mean over the test jets; lower panel: MAD relevance (logit units) on QCD (blue) and top (red) test jets.", "name": "fig-pfn-latent-ranking"}}
 fig, axes = plt.subplots(2, 1, figsize=(16, 9), sharex=True)
 lplots.plot_ranking(axes, ranking, by_label, n_show=40)
 axes[0].set_xlabel("")
@@ -250,15 +253,15 @@ pd.Series(overlap, name="shared latents among the 30 leading ones").to_frame()
 # studied from here on). {glue:md}`latent_overlap:myst`.
 #
 # How many latent variables does the network actually need? Keep the $k$ best-ranked ones,
-# replace all others by their mean, and recompute the AUC (a random ordering is shown for
-# comparison).
+# replace all others by their mean, and recompute the AUC ({numref}`fig-pfn-topk`; a random
+# ordering is shown for comparison).
 
 # %%
 topk = latent.topk_study(model, Z_test, y["test"], ranking, seed, tolerance=0.002)
 print(f"{topk.n_alive} of {topk.n_latents} latents are alive")
 topk.needed.to_frame()
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test AUC of the first seed's PFN when only the $k$ leading latents are kept and all others are set to their mean, against $k$ (log scale), for latents ranked by ΔAUC, by MAD (both classes) and in random order; dashed: all latents kept, grey line: AUC 0.5, dotted: the $k$ the best ranking needs.", "name": "fig-pfn-topk"}}
 fig, ax = plt.subplots(figsize=(10, 6.5))
 lplots.plot_topk_study(ax, topk)
 fig.tight_layout()
@@ -279,11 +282,12 @@ fig.tight_layout()
 #
 # Khot et al. observed that the *correlations* among the leading latent variables differ
 # between the classes: the network encodes the jet type not only in the values of its
-# latents but in how they move together. Below are the correlation matrices of the 30
-# latent variables with the largest ΔAUC, computed separately for QCD and top jets, with
-# the same ordering. Blank cells belong to a latent that is constant within a class.
+# latents but in how they move together. {numref}`fig-pfn-latent-correlations` shows the
+# correlation matrices of the 30 latent variables with the largest ΔAUC, computed separately
+# for QCD and top jets, with the same ordering. Blank cells belong to a latent that is
+# constant within a class.
 
-# %%
+# %% mystnb={"figure": {"caption": "Correlation matrices of the 30 latent variables with the largest ΔAUC over the QCD (left) and top (right) test jets, both in the same ΔAUC order (latent indices on the axes); blank cells belong to a latent that is constant within the class.", "name": "fig-pfn-latent-correlations"}}
 top30 = ranking.order()[:30]
 corr = latent.correlation_matrices(Z_test, y["test"], top30)
 fig, axes = plt.subplots(1, 2, figsize=(22, 9.5))
@@ -313,8 +317,9 @@ corr_summary.to_frame().style.format("{:.3f}")
 # on the highly ranked latent subspace and kept the components that explain 99 % of its
 # variance. We do the same on the 30 latents above (PCA on the raw latent values, as
 # upstream; the sign of each component is chosen so that top jets have the larger mean).
+# {numref}`fig-pfn-pca` shows the distributions of the leading components.
 
-# %%
+# %% mystnb={"figure": {"caption": "Distributions of the leading principal components (up to three) of the 30 latents with the largest ΔAUC, for QCD (blue) and top (red) test jets, normalised to unit area; each axis label gives the component's share of the variance.", "name": "fig-pfn-pca"}}
 pca, pc_scores = latent.latent_pca(Z_test[:, top30], y["test"], variance=0.99)
 explained = pca.explained_variance_ratio_
 print(f"{pc_scores.shape[1]} components explain 99 % of the variance of the 30 latents; "
@@ -326,9 +331,10 @@ fig.tight_layout()
 
 # %% [markdown]
 # {glue:md}`pc1_auc:myst`. What is the leading component? Its correlation with jet observables,
-# per class:
+# per class, is shown in {numref}`fig-pfn-pc-correlations`, and {numref}`fig-pfn-pc1-scatter`
+# plots it against the jet mass and the constituent multiplicity:
 
-# %%
+# %% mystnb={"figure": {"caption": "Correlation $\\rho$ of the leading principal components (rows) with the jet mass, multiplicity, $\\tau_{21}$, $\\tau_{32}$, width and $p_T$ (columns), over the QCD (left) and top (right) test jets.", "name": "fig-pfn-pc-correlations"}}
 OBSERVABLES = ("mass", "multiplicity", "tau21", "tau32", "width", "pt")
 pc_corr = latent.component_correlations(pc_scores, obs["test"], y["test"], OBSERVABLES,
                                         by_label, n_components=n_show)
@@ -336,7 +342,7 @@ fig, axes = plt.subplots(1, 2, figsize=(16, 1.6 + 1.1 * n_show))
 lplots.plot_component_correlations(axes, pc_corr)
 fig.tight_layout()
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The first principal component PC1 against the jet mass (left, GeV) and the constituent multiplicity (right), one point per test jet, QCD (blue) and top (red).", "name": "fig-pfn-pc1-scatter"}}
 fig, axes = plt.subplots(1, 2, figsize=(16, 6))
 lplots.plot_component_vs(axes[0], pc_scores[:, 0], obs["test"]["mass"], y["test"], by_label,
                          "jet mass [GeV]", "PC1")
@@ -430,10 +436,10 @@ print(f"top jets: ΔR(top quark, jet axis) has median {np.nanmedian(top_dr):.4f}
 # around it:
 # their transverse imbalance $\sum_i z_i \sin\Delta\phi_i$ vanishes identically, for
 # every jet, up to floating-point rounding. With the leaky axis it must stay so for every
-# QCD jet, whose truth four-vector is zero, and need not for a top jet. Measured on the test
-# jets, {glue:md}`leak_balance_split:myst`.
+# QCD jet, whose truth four-vector is zero, and need not for a top jet
+# ({numref}`fig-pfn-balance`). Measured on the test jets, {glue:md}`leak_balance_split:myst`.
 
-# %%
+# %% mystnb={"figure": {"caption": "Transverse imbalance $|\\sum_i z_i \\sin\\Delta\\phi_i|$ of the test jets' particles about the honest jet axis (left) and about the leaky axis that includes the truth top quark (right), QCD (blue) and top (red), jets per bin on log–log axes; values below the first bin are counted in it.", "name": "fig-pfn-balance"}}
 balance = {"honest axis": azimuthal_balance(particles["test"]),
            "axis + truth top quark (leaky)": azimuthal_balance(leaky["test"])}
 fig, axes = plt.subplots(1, 2, figsize=(16, 5.5), sharey=True)
@@ -473,9 +479,10 @@ retrained.table.style.format({"auc": "{:.4f}", "accuracy": "{:.3f}", "rejection_
 # {glue:md}`leak_gain:myst`.
 
 # %% [markdown]
-# The symptom that gave the bug away was the occlusion ranking of the *inputs*. Below,
-# each input of the leading particles is replaced by its mean over the jets and the AUC
-# drop is measured, for the honest model and for the leaky one.
+# The symptom that gave the bug away was the occlusion ranking of the *inputs*. In
+# {numref}`fig-pfn-leak-occlusion`, each input of the leading particles is replaced by its
+# mean over the jets and the AUC drop is measured, for the honest model and for the leaky
+# one.
 
 # %%
 N_LEADING, MARK = settings.get("n_leading", 5), published.value("khot.pfn.angle_delta_auc_max")
@@ -485,7 +492,7 @@ occlusion = leak.particle_importance_study(
 angle_table = leak.angle_vs_momentum(occlusion.importance, mark=MARK)
 print(leak.describe_angles(angle_table, "leaky PFN", "honest PFN"))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "ΔAUC when one input ($z$, $\\Delta\\eta$ or $\\Delta\\phi$) of one of the leading particles is replaced by its mean over the jets, for the honest PFN on honest inputs and for the PFN retrained and evaluated on the leaky inputs; particle $k$ counted from 0.", "name": "fig-pfn-leak-occlusion"}}
 fig, ax = plt.subplots(figsize=(14, 5.5))
 plot_particle_delta_auc(ax, occlusion.importance, [r"$z$", r"$\Delta\eta$", r"$\Delta\phi$"])
 fig.tight_layout()

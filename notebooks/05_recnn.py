@@ -85,11 +85,12 @@ recnn.tree_table(tasks).style.format("{:.0f}").format({"nodes per jet": "{:.1f}"
 # hundred nodes. Instead, the nodes of a whole mini-batch are sorted by their *height* above
 # the leaves (a leaf has height 0, a node whose children are leaves height 1, ...). All nodes
 # of one height can be computed together, because their children are all lower: one matrix
-# multiply per level, from the leaves up to the roots. The right panel shows how many nodes
-# each level of one mini-batch of 64 jets holds: a wide base and a long thin tail up to the
-# tallest tree.
+# multiply per level, from the leaves up to the roots. The left panel of
+# {numref}`fig-recnn-trees` shows how tall the trees are; the right panel shows how many
+# nodes each level of one mini-batch of 64 jets holds: a wide base and a long thin tail up to
+# the tallest tree.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: height of the C/A clustering tree of the training jets per class, normalised to unit area. Right: number of nodes per level (height above the leaves, log scale) in a mini-batch of the first 64 training jets of each task.", "name": "fig-recnn-trees"}}
 fig = rplots.tree_shapes(recnn.root_heights(tasks), recnn.level_sizes(tasks, n_jets=64))
 
 # %% [markdown]
@@ -134,9 +135,9 @@ recnn.auc_table(perf, CHENG_AUC, histories, seeds)
 
 # %% [markdown]
 # The ROC curves of one RecNN per task against the baseline, as background rejection
-# $1/\varepsilon_B$ versus signal efficiency $\varepsilon_S$:
+# $1/\varepsilon_B$ versus signal efficiency $\varepsilon_S$ ({numref}`fig-recnn-roc`):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Background rejection $1/\\varepsilon_B$ (log scale) against the signal efficiency $\\varepsilon_S$ on the test jets of each task, for the first training seed's RecNN (black) and the boosted decision trees on jet observables (orange).", "name": "fig-recnn-roc"}}
 fig, axes = plt.subplots(1, 3, figsize=(20, 5.5))
 for ax, (t, task) in zip(axes, tasks.items()):
     y, recnn_label = task.labels("test"), f"RecNN (seed {seeds[0]})"
@@ -168,11 +169,14 @@ fig.tight_layout()
 # Cheng's: generalised angularities
 # $\lambda^\kappa_\beta = \sum_i z_i^\kappa (\Delta R_i / R)^\beta$ {cite}`Larkoski:2014pca`
 # — the constituent multiplicity $\lambda^0_0$, the width $\lambda^1_1$, the mass-like
-# $\lambda^1_2$ and $p_T^D = \sqrt{\lambda^2_0}$ — and the N-subjettiness $\tau_N$ with their
+# $\lambda^1_2$ and $\lambda^2_0 = \sum_i z_i^2$ (the row Cheng calls $p_T^D$: the square of
+# the usual $p_T^D = \sqrt{\lambda^2_0}$ of chapter 0, probed as the paper did, since a
+# linear probe reads $x$ and $x^2$ differently) — and the N-subjettiness $\tau_N$ with their
 # ratios. The jet mass $m_J$ itself is added as a last row (Cheng's table lists "$M_j$" as
 # $\lambda^1_2 \approx m_J^2 / (p_T R)^2$, which a linear probe does not see the same way as
 # $m_J$). Each probe is a standardised, lightly ridge-regularised regression
 # (`helpers.xai.probing`); the numbers are means ± standard deviations over the training seeds.
+# {numref}`fig-recnn-probes` shows them next to Cheng's values.
 
 # %%
 CHENG_R2 = recnn.cheng_r2()  # Table 1; no jet-mass row: Cheng's "mass" row is lambda^1_2
@@ -185,12 +189,12 @@ for key, sentence in probe_text.items():
 results.finding("finding_probe_pattern", probe_verdict, probe_evidence)
 recnn.r2_table(r2, CHENG_R2)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test $R^2$ of linear probes from the 70-dimensional RecNN jet embedding to each observable, one panel per task: bars are the mean over training seeds, error bars their standard deviation; diamonds: Cheng's values (Delphes jets).", "name": "fig-recnn-probes"}}
 fig = rplots.probe_bars(r2, CHENG_R2)
 
 # %% [markdown]
 # **What the probes say.** Cheng found the width, the mass and $\tau_1$ most readable for the
-# two resonance tasks, and the multiplicity and $p_T^D$ — two IRC-unsafe angularities that
+# two resonance tasks, and the multiplicity and $\lambda^2_0$ — two IRC-unsafe angularities that
 # count the constituents and measure how hard they are — for quark/gluon; the
 # N-subjettiness *ratios*, the classic prong taggers, were hardly readable. The embedding
 # is trained only to separate the classes, so it keeps what separates them: a probe with a
@@ -208,9 +212,9 @@ fig = rplots.probe_bars(r2, CHENG_R2)
 # RecNN's embedding and its two head layers, and the three last hidden layers (102, 12 and
 # 6 nodes) of chapter 1's TopoDNN {cite}`Pearkes:2017hku`, which sees the $(p_T, \eta, \phi)$
 # of the 30 leading constituents. The TopoDNN models are chapter 1's (same cache entries),
-# probed on the same jets.
+# probed on the same jets ({numref}`fig-recnn-layer-probes`).
 
-# %%
+# %% mystnb={"figure": {"caption": "Test $R^2$ of linear probes per observable (rows) and layer (columns) on top/QCD jets: the RecNN embedding and its two head layers, and the last three hidden layers of chapter 1's TopoDNN; means over training seeds, the colour clipped to $[0, 1]$.", "name": "fig-recnn-layer-probes"}}
 topo_r2 = recnn.topodnn_probes(splits["top_qcd"], tasks["top_qcd"], obs["top_qcd"], prof, seeds,
                                device, settings["probe_jets"])
 layer_r2 = recnn.layer_probe_table(r2, topo_r2)
@@ -233,6 +237,7 @@ fig = rplots.layer_probe_heatmap(layer_r2)
 # tree structure and the input features alone, not from learning on another task.
 # The head trains on precomputed embeddings, which is cheap, so every pair uses
 # the profile's `transfer_seeds` training seeds (model A of seed $s$, head of seed $s$).
+# {numref}`fig-recnn-transfer` shows the three AUCs for every pair.
 
 # %%
 PAIRS = transfer.cheng_pairs()  # Cheng's Table 2: {(A, B): (base AUC on B, transfer AUC)}
@@ -241,7 +246,7 @@ transferred = transfer.transfer_study(models, tasks, PAIRS, transfer_seeds, cfg,
 base_auc = {t: perf.metrics[t]["auc"] for t in tasks}
 transfer.transfer_table(transferred, base_auc, PAIRS)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test AUC on task B for every pair A → B: the network trained on B (base, black circles), a new head on A's frozen embedding (transfer, red squares) and a head on a frozen random embedding (grey crosses), with their spread over seeds as error bars; open markers: Cheng's base and transfer AUCs.", "name": "fig-recnn-transfer"}}
 fig = tplots.transfer_figure(transferred, base_auc, PAIRS, paper_name="Cheng")
 
 # %%
@@ -290,23 +295,24 @@ results.finding("finding_transfer_pattern", transfer_verdict, evidence)
 # branch. Collinear splittings lie to the right, soft ones at the bottom; the upper edge is
 # the kinematic limit of the hardest splittings (dashed line: $z = 1/2$ for a 600 GeV
 # parent). Along the dotted (dash-dotted) line a splitting of a 600 GeV parent has the W
-# (top) mass, since $m^2 \approx k_t\, p_T\, \Delta$ for a soft emission; each line ends
-# where it meets the edge, at the smallest opening angle $\Delta \approx \sqrt{2}\, m / p_T$
-# such a splitting can have. Resonance decays populate these lines, QCD splittings the
-# whole triangle.
+# (top) mass: $m^2 = z(1-z)\,p_T^2 \Delta^2$, which is $m^2 \approx k_t\, p_T\, \Delta$ for a
+# soft emission; each line ends where it meets the edge $z = 1/2$, at the smallest opening
+# angle such a splitting can have, $\Delta = 2m/p_T$. Resonance decays populate these
+# lines, QCD splittings the whole triangle.
 # The maps show the mean saliency per bin for each class; bins with fewer than
-# `min_bin_nodes` nodes are left blank. The first figure uses one colour scale per task (up
-# to the 98th percentile of its bins, larger values shown at the top colour), the second
-# one scale for all tasks; the third shows how many nodes per jet fall in each bin.
+# `min_bin_nodes` nodes are left blank. {numref}`fig-recnn-saliency` uses one colour scale per
+# task (up to the 98th percentile of its bins, larger values shown at the top colour),
+# {numref}`fig-recnn-saliency-common` one scale for all tasks; {numref}`fig-recnn-node-density`
+# shows how many nodes per jet fall in each bin.
 
-# %%
+# %% mystnb={"figure": {"caption": "Mean saliency $s_i$ of the inner nodes of the test jets' C/A trees on the Lund plane $(\\ln 1/\\Delta, \\ln k_t/\\mathrm{GeV})$, one row per task and one column per class, first training seed, on one colour scale per task; blank bins hold too few nodes. Lines: $z = 1/2$ (dashed) and the W (dotted) and top (dash-dotted) masses for a 600 GeV parent.", "name": "fig-recnn-saliency"}}
 saliency = lund.saliency_study(models, tasks, seeds, settings["min_bin_nodes"])
 fig = lplots.plot_map_grid(saliency.maps, lplots.task_vmax(saliency.maps))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The saliency maps of {numref}`fig-recnn-saliency` on one colour scale for all tasks: mean saliency $s_i$ of the inner nodes per bin of $(\\ln 1/\\Delta, \\ln k_t/\\mathrm{GeV})$, one row per task and one column per class, first training seed.", "name": "fig-recnn-saliency-common"}}
 fig = lplots.plot_map_grid(saliency.maps, lplots.common_vmax(saliency.maps))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Inner nodes per jet in each bin of the Lund plane $(\\ln 1/\\Delta, \\ln k_t/\\mathrm{GeV})$ (logarithmic colour scale), for the test jets of each task (rows) and class (columns), with the lines of {numref}`fig-recnn-saliency`.", "name": "fig-recnn-node-density"}}
 fig = lplots.plot_map_grid(saliency.maps, kind="density")
 
 # %% [markdown]
@@ -314,19 +320,21 @@ fig = lplots.plot_map_grid(saliency.maps, kind="density")
 # and each step can shrink it (ReLUs that are off block it entirely). Since C/A merges the
 # closest pairs first, a tree is ordered in angle: wide-angle splittings sit near the root
 # and collinear ones deep down, so the left-to-right trend of the maps is partly a trend in
-# depth. The mean saliency of the inner nodes against their distance from the root:
+# depth. The mean saliency of the inner nodes against their distance from the root
+# ({numref}`fig-recnn-depth`):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean saliency $s_i$ of the inner nodes (log scale) against their depth in the C/A tree (0 = root), one line per class and one panel per task; test jets, first training seed.", "name": "fig-recnn-depth"}}
 fig = rplots.depth_profiles(lund.depth_profiles(tasks, saliency.node_saliency,
                                                 settings["min_bin_nodes"]))
 
 # %% [markdown]
 # To see which splittings matter *beyond* their position in the tree, divide each node's
 # saliency by the mean saliency of the nodes of its class at the same depth, and average
-# that ratio on the Lund plane: red bins hold splittings that the output depends on more
-# than on a typical node equally deep in the tree, blue bins less.
+# that ratio on the Lund plane ({numref}`fig-recnn-saliency-relative`): red bins hold
+# splittings that the output depends on more than on a typical node equally deep in the
+# tree, blue bins less.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Depth-relative saliency on the Lund plane $(\\ln 1/\\Delta, \\ln k_t/\\mathrm{GeV})$: each inner node's saliency divided by the mean saliency of the nodes of its class at the same depth, averaged per bin, one row per task and one column per class; logarithmic colour scale centred on 1 (red above, blue below).", "name": "fig-recnn-saliency-relative"}}
 fig = lplots.plot_map_grid(lund.relative_maps(tasks, saliency.node_saliency,
                                               settings["min_bin_nodes"]), kind="relative")
 

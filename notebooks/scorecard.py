@@ -70,10 +70,10 @@ HTML(scorecard.counts_html(counts))
 # ## The published numbers
 #
 # Every number of the two papers (and of the benchmark's TopoDNN and PFN) that a chapter
-# measures. The figure shows this build's value relative to the paper's, coloured by
-# verdict.
+# measures. {numref}`fig-scorecard-ratios` shows this build's value relative to the paper's,
+# coloured by verdict.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "This build's value of every published quantity with a nonzero published value, divided by the paper's (dashed line: ratio 1), with its spread as error bar, coloured by verdict: agrees within uncertainty (green), differs (red), not comparable (grey).", "name": "fig-scorecard-ratios"}}
 fig = ratio_figure(quantities)
 
 # %% [markdown]

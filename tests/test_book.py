@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -38,7 +39,8 @@ PARAMETER_DEFAULTS = {
 
 def test_chapters_come_from_the_toc():
     assert CHAPTERS, "_toc.yml lists no notebooks/ chapter"
-    assert CHAPTERS[0].name == "00_jets"
+    numbered = [c.name for c in CHAPTERS if c.name[:2].isdigit()]
+    assert numbered[0] == "00_jets" and numbered == sorted(numbered)
     for chapter in CHAPTERS:
         assert chapter.source.is_file()
         assert chapter.source.parent == ROOT / "notebooks"
@@ -253,6 +255,67 @@ def test_student_edition_cuts_the_solutions_reader_edition_keeps_them():
         book.build_paths("ci", "/tmp/b", "teacher")
 
 
+def test_figures_and_exercises_are_numbered_per_chapter():
+    from helpers.book.sphinx_extension import chapter_number, renumber
+
+    assert chapter_number("notebooks/01_topodnn") == 1 and chapter_number("notebooks/00_jets") == 0
+    assert chapter_number("notebooks/scorecard") is None and chapter_number("book/intro") is None
+    sphinx = {  # Sphinx's one sequence through the book, in toc order
+        "notebooks/00_jets": {"figure": {"a": (1,), "b": (2,)}},
+        "notebooks/01_topodnn": {"figure": {"d": (4,), "c": (3,)}, "exercise": {"e1": (1,), "e2": (2,)}},
+        "notebooks/02_lrp": {"exercise": {"e3": (3,)}},
+        "notebooks/scorecard": {"figure": {"s": (5,)}},
+    }
+    assert renumber(sphinx) == {
+        "notebooks/00_jets": {"figure": {"a": (0, 1), "b": (0, 2)}},
+        "notebooks/01_topodnn": {"figure": {"c": (1, 1), "d": (1, 2)},
+                                 "exercise": {"e1": (1, 1), "e2": (1, 2)}},
+        "notebooks/02_lrp": {"exercise": {"e3": (2, 1)}},
+        "notebooks/scorecard": {"figure": {"s": (1,)}},
+    }
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://github.com/hep-ml/jet-book", "https://github.com/hep-ml/jet-book"),
+    ("https://github.com/hep-ml/jet-book.git", "https://github.com/hep-ml/jet-book"),
+    ("git@github.com:hep-ml/jet-book.git", "https://github.com/hep-ml/jet-book"),
+    ("https://gitlab.cern.ch/hep-ml/jet-book", ""),  # the theme's launch buttons need GitHub
+    ("not a url", ""),
+])
+def test_repository_url_of_the_launch_buttons(tmp_path, monkeypatch, url, expected):
+    from helpers.book.render import REPOSITORY_ENV, repository_url
+
+    monkeypatch.delenv(REPOSITORY_ENV, raising=False)
+    assert repository_url({"repository": {"url": url}}, tmp_path) == expected
+    monkeypatch.setenv(REPOSITORY_ENV, url)
+    assert repository_url({"repository": {"url": "https://github.com/other/repo"}}, tmp_path) == expected
+    monkeypatch.delenv(REPOSITORY_ENV)
+    assert repository_url({}, tmp_path) == ""  # not a git checkout, no origin
+
+
+def test_launch_links_open_the_jupytext_source():
+    from helpers.book.sphinx_extension import _launch_links_to_sources
+
+    binder = "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/notebooks/01_topodnn.ipynb"
+    context = {"header_buttons": [
+        {"label": "download-buttons", "buttons": [{"url": "../_sources/notebooks/01_topodnn.ipynb"}]},
+        {"label": "launch-buttons", "buttons": [{"url": binder}]}]}
+    _launch_links_to_sources(None, "notebooks/01_topodnn", "page.html", context, None)
+    assert context["header_buttons"][1]["buttons"][0]["url"].endswith("notebooks/01_topodnn.py")
+    # the download stays the executed notebook
+    assert context["header_buttons"][0]["buttons"][0]["url"].endswith("01_topodnn.ipynb")
+
+
+def test_cache_summary_counts_a_chapters_accesses(tmp_path):
+    log = tmp_path / "cache-01.log"
+    log.write_text("hit\tjets\ta.h5\nmiss\tmodels\tm.pt\nwrite\tmodels\tm.pt\nhit\tjets\tb.h5\n")
+    summary = book.cache_summary(log)
+    assert (summary["hit"], summary["miss"], summary["write"]) == (2, 1, 1)
+    assert summary["by_kind"]["models"] == {"hit": 0, "miss": 1, "write": 1}
+    assert book.ChapterRun(1.0, summary).state == "cold"
+    assert book.ChapterRun(1.0, book.cache_summary(tmp_path / "none.log")).state == "cached"
+
+
 def test_jupyter_book_failure_fails_render(tmp_path):
     """A jupyter-book (Sphinx) error makes rendering fail, with the log's tail."""
     (tmp_path / "book").mkdir()
@@ -437,6 +500,58 @@ def test_chapter_page_in_browser(driver, server, chapter):
     _assert_math_rendered(driver, url)
 
 
+def _figure_number_pattern(chapter) -> str:
+    """``Fig. 1.3`` in chapter 1, ``Fig. 3`` on an unnumbered page (sphinx_extension)."""
+    prefix = f"{int(chapter.name[:2])}." if chapter.name[:2].isdigit() else ""
+    return rf"^Fig\. {re.escape(prefix)}\d+$"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_figures_are_captioned_numbered_and_referenced(driver, server, chapter):
+    """Every image a cell outputs sits in a numbered figure with a caption, and the prose
+    refers to each figure by its number (a link to it)."""
+    _open(driver, f"{server}/{chapter.toc_file}.html")
+    figures = driver.execute_script("""
+        return Array.from(document.querySelectorAll('.cell_output img')).map(i => {
+            const f = i.closest('figure');
+            if (!f) return {src: i.src};
+            return {id: f.id, number: f.querySelector('.caption-number')?.textContent.trim(),
+                    caption: f.querySelector('.caption-text')?.textContent.trim(),
+                    referenced: document.querySelectorAll(`a[href="#${f.id}"]`).length};
+        });""")
+    assert figures, f"{chapter.name}: no figure"
+    loose = [f["src"] for f in figures if "id" not in f]
+    assert not loose, f"{chapter.name}: images outside a captioned figure: {loose}"
+    for fig in figures:
+        assert fig["caption"], f"{chapter.name}: figure {fig['id']} has no caption"
+        assert re.match(_figure_number_pattern(chapter), fig["number"] or ""), \
+            f"{chapter.name}: figure {fig['id']} numbered {fig['number']!r}"
+        assert fig["referenced"] >= 1, f"{chapter.name}: the prose never refers to {fig['id']}"
+    numbers = [f["number"] for f in figures]
+    assert len(set(numbers)) == len(numbers), f"{chapter.name}: repeated numbers {numbers}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_download_button_gives_the_executed_notebook(driver, server, chapter):
+    """The page's download button links (relatively: it works offline) to its executed
+    notebook, and the server answers with it."""
+    import urllib.request
+
+    _open(driver, f"{server}/{chapter.toc_file}.html")
+    link = driver.execute_script(
+        "const a = document.querySelector('a.btn-download-source-button');"
+        "return a ? [a.getAttribute('href'), a.href] : null;")
+    assert link, f"{chapter.name}: no download button"
+    relative, absolute = link
+    assert not relative.startswith(("http:", "https:", "/")), relative
+    with urllib.request.urlopen(absolute, timeout=30) as response:
+        nb = nbformat.reads(response.read().decode(), as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["profile"] == "ci"
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "not executed"
+
+
 def _assert_math_rendered(driver, url: str) -> None:
     """Formulas are typeset by the bundled MathJax (no network): no raw TeX is left."""
     from selenium.webdriver.support.ui import WebDriverWait
@@ -538,6 +653,13 @@ def test_exercises_in_both_editions(driver, server, built_book, student_edition,
     assert n_ex >= 3, f"{chapter.name}: {n_ex} exercises"
     assert len(solutions) == n_ex and all("dropdown" in cls for cls, _ in solutions)
     assert not any(visible for _, visible in solutions), f"{chapter.name}: a solution is open"
+    titles = driver.execute_script(
+        "return Array.from(document.querySelectorAll('div.exercise > .admonition-title'))"
+        ".map(t => t.textContent.trim());")
+    number = int(chapter.name[:2])
+    assert [t.split(" (")[0] for t in titles] == [f"Exercise {number}.{k}" for k in range(1, n_ex + 1)]
     student = student_edition.page(chapter).read_text()
     assert student.count('class="exercise') == n_ex
     assert 'class="solution' not in student and "Solution to" not in student
+    download = student_edition.html / "_sources" / f"{chapter.toc_file}.ipynb"
+    assert "solution-start" not in download.read_text(), "the student download holds solutions"

@@ -163,3 +163,21 @@ def test_batching_and_executor_do_not_change_trees(random_trees, monkeypatch):
         small = build_trees(c, dtype=np.float64, executor=pool)
     for field in ("momenta", "children", "lund", "depth", "height", "constituent", "offsets"):
         np.testing.assert_array_equal(getattr(small, field), getattr(t, field), err_msg=field)
+
+
+def test_constant_mass_line_of_the_lund_plane_is_exact():
+    """Every point of the drawn W-mass line is a splitting of a 600 GeV parent into two
+    massless children of invariant mass m_W; the line ends at Delta = 2 m / pT, z = 1/2."""
+    from helpers.plots.lund import constant_mass_line
+
+    m, pt = 80.4, 600.0
+    ln_inv_delta, ln_kt = constant_mass_line(m, pt)
+    delta, kt = np.exp(-ln_inv_delta), np.exp(ln_kt)
+    z = kt / (pt * delta)
+    # two massless children at eta = 0, azimuths 0 and Delta: m^2 = 2 pT1 pT2 (1 - cos Delta)
+    mass = np.sqrt(2 * z * (1 - z) * pt**2 * (1 - np.cos(delta)))
+    collinear = delta < 0.4  # the Lund coordinates are small-angle ones: O(Delta^2 / 24) off
+    assert collinear.sum() > 50
+    np.testing.assert_allclose(mass[collinear], m, rtol=1e-2)
+    assert delta[-1] == pytest.approx(2 * m / pt) and z[-1] == pytest.approx(0.5)
+    assert np.all(z <= 0.5 + 1e-12)

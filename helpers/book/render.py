@@ -19,6 +19,25 @@ from .errors import BookError, log
 from .execute import notebook_errors
 from .paths import BuildPaths
 
+#: environment variable naming the public repository the launch buttons open
+REPOSITORY_ENV = "JETBOOK_REPOSITORY_URL"
+
+
+def repository_url(config: dict, root: Path = REPO_ROOT) -> str:
+    """The public repository of the book, for the launch buttons: ``$JETBOOK_REPOSITORY_URL``,
+    else ``repository.url`` of ``_config.yml``, else the checkout's ``origin`` remote when it
+    is on GitHub (``git@github.com:org/repo.git`` becomes ``https://github.com/org/repo``);
+    empty when none is known (the book then has no launch buttons)."""
+    url = os.environ.get(REPOSITORY_ENV) or (config.get("repository") or {}).get("url") or ""
+    if not url:
+        try:
+            url = subprocess.run(["git", "remote", "get-url", "origin"], cwd=root, timeout=10,
+                                 capture_output=True, text=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            url = ""
+    match = re.match(r"^(?:https://|git@|ssh://git@)github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", url)
+    return f"https://github.com/{match.group(1)}/{match.group(2)}" if match else ""
+
 
 def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = REPO_ROOT) -> None:
     """Copy the book's sources and the executed notebooks into ``paths.src``."""
@@ -29,6 +48,9 @@ def stage_sources(chapters: Sequence[Chapter], paths: BuildPaths, root: Path = R
     with open(root / "_config.yml") as fh:
         config = yaml.safe_load(fh) or {}
     config.setdefault("execute", {})["execute_notebooks"] = "off"  # never execute twice
+    config.setdefault("repository", {})["url"] = repository_url(config, root)
+    if not config["repository"]["url"]:  # the theme's launch buttons need a repository
+        config.pop("launch_buttons", None)
     with open(src / "_config.yml", "w") as fh:
         yaml.safe_dump(config, fh, sort_keys=False)
     keep = {c.toc_file for c in chapters}

@@ -55,6 +55,7 @@ STANDARD_OBSERVABLES = (
     "phi",
     "multiplicity",
     "pTD",
+    "pTD2",
     "LHA",
     "width",
     "mass_angularity",
@@ -213,6 +214,7 @@ def compute_observables(jets: JetsLike) -> dict[str, np.ndarray]:
         "phi": kin["phi"],
         "multiplicity": multiplicity(c),
         "pTD": np.sqrt(lam["pTD2"]),
+        "pTD2": lam["pTD2"],  # lambda^2_0 = sum z_i^2, what Cheng's "p_T^D" row is
         "LHA": lam["LHA"],
         "width": lam["width"],
         "mass_angularity": lam["mass"],

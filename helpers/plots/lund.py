@@ -13,21 +13,29 @@ from matplotlib.lines import Line2D
 from ..studies.lund import LUND_X_BINS, LUND_Y_BINS, LundMap
 
 
+def constant_mass_line(m: float, jet_pt: float, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln 1/Delta, ln kt)`` of the splittings of a ``jet_pt`` parent into two massless
+    children with invariant mass ``m``: ``m^2 = z (1 - z) pT^2 Delta^2``, ``kt = z pT Delta``,
+    from ``Delta = 1`` to the smallest opening angle ``Delta = 2 m / pT``, reached at ``z = 1/2``."""
+    delta = np.geomspace(1.0, 2 * m / jet_pt, n)
+    z = 0.5 * (1 - np.sqrt(np.clip(1 - 4 * m**2 / (jet_pt * delta) ** 2, 0, None)))
+    return np.log(1 / delta), np.log(z * jet_pt * delta)
+
+
 def mass_lines(ax: Axes, jet_pt: float = 600.0, masses: dict[str, float] | None = None) -> None:
     """Where a splitting of a ``jet_pt`` parent with mass ``m`` lies on the Lund plane.
 
-    For a small softer fraction ``z``, ``m^2 ~ kt pT Delta``: lines of slope +1,
-    ``ln kt = ln(m^2 / pT) + ln 1/Delta``, from wide angles up to the kinematic edge
-    ``z = 1/2`` (dashed), ``ln kt = ln(pT / 2) - ln 1/Delta``, which they meet at the smallest
-    opening angle a splitting of that mass can have.
+    Exactly (:func:`constant_mass_line`); for a small softer fraction ``z`` the line is
+    ``m^2 ~ kt pT Delta``, of slope +1. It ends on the kinematic edge ``z = 1/2`` (dashed),
+    ``ln kt = ln(pT / 2) - ln 1/Delta``, at the smallest opening angle a splitting of that
+    mass can have, ``Delta = 2 m / pT``.
     """
     masses = masses or {"$m_W$": 80.4, "$m_t$": 172.5}
     x_max = LUND_X_BINS[-1]
     outline = [patheffects.withStroke(linewidth=4, foreground="black")]
     handles = []
     for (name, m), style in zip(masses.items(), (":", "-.")):
-        x = np.array([0.0, np.log(jet_pt / (np.sqrt(2) * m))])  # up to the z = 1/2 edge
-        ax.plot(x, np.log(m**2 / jet_pt) + x, color="white", lw=2, ls=style, path_effects=outline)
+        ax.plot(*constant_mass_line(m, jet_pt), color="white", lw=2, ls=style, path_effects=outline)
         handles.append(Line2D([], [], color="black", lw=2, ls=style,
                               label=f"{name}, $p_T$ = {jet_pt:.0f} GeV"))
     x = np.array([0.0, x_max])

@@ -398,3 +398,20 @@ def lund_claims(points: Mapping[str, tuple[np.ndarray, np.ndarray, int]]) -> dic
     else:
         out["gluon"] = "The benchmark files hold no quark or gluon jets to compare."
     return out
+
+
+def other_samples_sentences(generated: bool) -> dict[str, str]:
+    """The sentences that point to the figures of the W, quark and gluon samples (MyST), or
+    say why they are missing: the benchmark files hold top and QCD jets only."""
+    if not generated:
+        missing = ("With the benchmark files these figures are not drawn: the files hold top "
+                   "and QCD jets only.")
+        return {"other_samples_figure": missing, "other_substructure_figures": missing}
+    return {
+        "other_samples_figure": "{numref}`fig-jets-other-samples` compares the mass and "
+                                "constituent multiplicity of the W, quark and gluon jets with "
+                                "those of the QCD jets.",
+        "other_substructure_figures": "For W and QCD jets and for quark and gluon jets they are "
+                                      "shown in {numref}`fig-jets-substructure-w` and "
+                                      "{numref}`fig-jets-substructure-qg`.",
+    }

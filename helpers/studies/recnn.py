@@ -42,7 +42,7 @@ RECNN_TASKS = ("w_qcd", "top_qcd", "quark_gluon")
 BDT_FEATURES = "mass+tau+multiplicity"
 #: the probed observables (Cheng's Table 1, plus the jet mass) and how the book writes them
 PROBES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lambda^1_1$",
-          "mass_angularity": r"mass $\lambda^1_2$", "pTD": r"$p_T^D$", "tau1": r"$\tau_1$",
+          "mass_angularity": r"mass $\lambda^1_2$", "pTD2": r"$\lambda^2_0$", "tau1": r"$\tau_1$",
           "tau2": r"$\tau_2$", "tau3": r"$\tau_3$", "tau21": r"$\tau_{21}$",
           "tau32": r"$\tau_{32}$", "mass": r"jet mass $m_J$"}
 #: the three last hidden layers of the TopoDNN, probed on top/QCD
@@ -291,7 +291,7 @@ def summary_lines(perf: TaskPerformance, cheng_auc: Mapping[str, float], r2: Pro
 # ------------------------------------------------------------- measurements behind the prose
 #: the observables Cheng found most readable (Table 1) per kind of task
 CHENG_LEADING = {"resonance": ("width", "mass_angularity", "tau1"),
-                 "quark_gluon": ("multiplicity", "pTD")}
+                 "quark_gluon": ("multiplicity", "pTD2")}
 
 
 def task_kind(task: str) -> str:

@@ -56,7 +56,7 @@ FINDINGS = (
             "for the angles of the leading constituent, gone after the fix", "04_pfn",
             "finding_leak_signature"),
     Finding("cheng", "Linear probes: width, mass and τ1 read best from the resonance tasks' "
-            "embeddings, multiplicity and $p_T^D$ from quark/gluon's; the τ ratios poorly",
+            "embeddings, multiplicity and $\\lambda^2_0$ ($p_T^D$) from quark/gluon's; the τ ratios poorly",
             "05_recnn", "finding_probe_pattern"),
     Finding("cheng", "Embeddings transfer well between W/QCD and top/QCD, less well to and from "
             "quark/gluon", "05_recnn", "finding_transfer_pattern"),
@@ -217,7 +217,7 @@ METRICS = {"auc": "AUC", "accuracy": "accuracy",
            "rho_multiplicity": "ρ(PC1, multiplicity)"}
 #: probed observables in TeX (typeset by MathJax on the page, by mathtext in the figure)
 OBSERVABLES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lambda^1_1$",
-               "mass_angularity": r"mass-like $\lambda^1_2$", "pTD": r"$p_T^D$",
+               "mass_angularity": r"mass-like $\lambda^1_2$", "pTD2": r"$\lambda^2_0$ ($p_T^D$ in the paper)",
                "tau1": r"$\tau_1$", "tau2": r"$\tau_2$", "tau3": r"$\tau_3$",
                "tau21": r"$\tau_{21}$", "tau32": r"$\tau_{32}$"}
 MODELS = {"topodnn": "TopoDNN", "topodnn_reoptimised": "re-optimised TopoDNN", "pfn": "PFN",

@@ -71,7 +71,7 @@ _PROFILES: dict[str, Profile] = {
         shap_nsamples=100,
         chapters={
             "topodnn": {"max_epochs": 20, "patience": 5, "batch_size": 96,
-                        "learning_curve": [200, 400, 800],
+                        "learning_curve": [200, 400, 800], "constituent_scan": [30, 60],
                         "shap_jets_per_class": 20, "shap_nsamples": 400,
                         "timing_shap_jets": 4},
             "pfn": {"max_epochs": 10, "batch_size": 100, "lr": 1e-3, "lr_milestones": [],
@@ -98,6 +98,7 @@ _PROFILES: dict[str, Profile] = {
         chapters={
             "topodnn": {"max_epochs": 40, "patience": 5, "batch_size": 96,
                         "learning_curve": [1000, 2500, 5000, 10000, 20000],
+                        "constituent_scan": [30, 60, 100],
                         "shap_jets_per_class": 64, "shap_nsamples": 1000,
                         "timing_shap_jets": 20},
             # paper recipe: Adam 3e-4, batch 250 -- tuned for 1.2 M jets; on 20 k jets it
@@ -125,6 +126,7 @@ _PROFILES: dict[str, Profile] = {
         chapters={
             "topodnn": {"max_epochs": 40, "patience": 5, "batch_size": 96,
                         "learning_curve": [10000, 30000, 100000, 300000, 1200000],
+                        "constituent_scan": [30, 60, 100],
                         "shap_jets_per_class": 200, "shap_nsamples": 2000,
                         "timing_shap_jets": 50},
             "pfn": {"max_epochs": 40, "batch_size": 250, "lr_milestones": [10, 20],

@@ -201,6 +201,31 @@ xplots.diagonal_scatter(ax, logits, R.sum(axis=1), y_test, f"network output (log
 fig.tight_layout()
 
 # %% [markdown]
+# **Signed inputs and the choice of rules.** The γ and $z^+$ rules are designed for layers
+# whose inputs are non-negative, as the hidden ReLU layers' are; applied at the input
+# layer, where $\eta'$ and $\phi'$ take both signs, a contribution $x_j w_{jk}$ that they
+# favour as "positive" may be a negative input times a negative weight, and the
+# denominators can vanish or change sign. Practitioners use a **composite** instead
+# {cite}`Montavon:2019`: ε in the layers next to the output, γ in the middle, and at the input
+# a rule made for bounded inputs, $z^B$, which measures each contribution from the input's
+# lower or upper bound (whichever makes it non-negative, $x_j w_{jk} - l_j w^+_{jk} - h_j
+# w^-_{jk}$; bounds: the smallest and largest value of each input over the training and test
+# jets) and passes on exactly the relevance it receives (`helpers.xai.composite_rules`;
+# tested against hand-computed cases, conservation and captum's per-layer rules). With ε → 0
+# in every layer, LRP is exactly gradient × input for a ReLU network, biases included (also
+# tested). The table compares the rule choices on the quantity at issue in this chapter,
+# the momenta's share of the relevance, with its spread over the training seeds.
+# {glue:md}`lrp_composite:myst`
+
+# %%
+rules = attr.rule_comparison(models, X_test, y_test, X_train)
+for cls in ("top", "QCD"):
+    results.record(f"lrp_composite_pt_share_{cls}", rules["composite (zB, γ, ε)"][f"pT share, {cls}"],
+                   fmt="{:.2f}")
+results.claim("lrp_composite", attr.composite_claim(rules))
+attr.rule_table(rules)
+
+# %% [markdown]
 # ## Differential relevance and MAD relevance
 #
 # The differential relevance needs no backward pass and no rule: for each jet and input $k$,

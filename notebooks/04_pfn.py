@@ -53,6 +53,7 @@ from helpers.notebook import start_chapter
 from helpers.physics.observables import JET_R, compute_observables
 from helpers.plots import latent as lplots
 from helpers.plots.leak import plot_balance, plot_particle_delta_auc
+from helpers.plots.nap import plot_nap
 from helpers.plots.performance import roc_curves
 from helpers.plots.pfn import plot_particle_inputs
 from helpers.preprocessing import PREPROCESSORS, pfn_features
@@ -209,6 +210,34 @@ curves = {"PFN": pfn_probs[0], "TopoDNN": topo_probs[0], "BDT: mass + τ": bdt_p
 roc_curves(ax, {name: [(y["test"], p)] for name, p in curves.items()}, class_names, min_eps_s=0.0)
 ax.legend(title=f"seed {seeds[0]}")
 fig.tight_layout()
+
+# %% [markdown]
+# ## Activation patterns of Φ and F
+#
+# Chapter 3's neural activation patterns apply to the PFN's two sub-networks: the
+# per-particle network Φ (its relative neural activity summed over every particle of a
+# class's jets, the latent layer included) and the head F (over the jets' latent vectors).
+# Khot et al. found the honest PFN's Φ sparser than its F
+# ({glue:md}`pfn_sparsity_paper:myst`); on our jets and training seeds,
+# {glue:md}`pfn_sparsity:myst`. {numref}`fig-pfn-nap-phi` and {numref}`fig-pfn-nap-f` show the
+# patterns of the first seed's network, the table the sparse share of every layer.
+
+# %%
+PAPER_SPARSITY = published.group("khot.pfn.sparsity")
+pfn_sp = pfn.pfn_sparsity(pfn_models, particles["test"], y["test"], class_names)
+for part, key in (("Φ", "phi"), ("F", "F")):
+    results.record(f"pfn_sparsity_{key}", pfn_sp[f"{part} overall"], fmt="{:.2f}",
+                   published=f"khot.pfn.sparsity.{key}")
+results.claim("pfn_sparsity", pfn.pfn_sparsity_claim(pfn_sp, PAPER_SPARSITY))
+results.claim("pfn_sparsity_paper", f"Φ {PAPER_SPARSITY['phi']:.3f}, F {PAPER_SPARSITY['F']:.2f}")
+pfn_nap = pfn.pfn_naps(pfn_models[0], particles["test"], y["test"], class_names)
+pfn.pfn_layer_table(pfn_nap).style.format(precision=2)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "NAP diagram of the per-particle network Φ of the first seed's PFN: per layer, the relative neural activity of each node summed over the particles of top jets (up) and of QCD jets (down); active nodes first, sparse nodes (RNA below 0.2 for both classes) in the shaded block.", "name": "fig-pfn-nap-phi"}}
+fig = plot_nap(pfn_nap["Φ"], f"PFN Φ (per particle), seed {seeds[0]}")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "NAP diagram of the head F of the first seed's PFN, on the jets' latent vectors: relative neural activity on top jets (up) and QCD jets (down), active nodes first, sparse nodes in the shaded block.", "name": "fig-pfn-nap-f"}}
+fig = plot_nap(pfn_nap["F"], f"PFN F (per jet), seed {seeds[0]}")
 
 # %% [markdown]
 # ## Which latent variables carry the decision?
@@ -529,7 +558,30 @@ print(f"the leak's signature, {verdict}: {evidence}")
 # leak without any network — a quantity that must vanish by construction and does not —
 # needs no training and does not depend on how well a network learned to read the leak,
 # and the only real protection is a pipeline that cannot read the truth at all.
+
+# %% [markdown]
+# ### Principal components like for like
 #
+# The slides' $\rho(\mathrm{PC1}, m_J)$ — {glue:md}`pca_paper_values:myst` — predate the fix:
+# they were taken on the *leaky* PFN, on the latents chosen by the paper's rule ("a latent
+# subspace of highly ranked variables (ΔAUC < 1 %)", read here as the fewest latents,
+# ranked by ΔAUC, whose AUC alone is within 0.01 of the full network's), while the section
+# above uses the 30 latents with the largest ΔAUC of the honest PFN. With the leaky PFN
+# retrained for every training seed, the table runs the PCA both ways on both networks and
+# gives $|\rho|$ with its spread over the seeds. {glue:md}`pca_like_for_like:myst` Over the
+# seeds, the leak's AUC gain is {glue:md}`leak_gain_seeds.text:myst`.
+
+# %%
+leaky_runs = leak.retrain_seeds(leaky, y, pfn_probs, prof, seeds, device)
+results.record("leak_gain_seeds", leak.seed_gain(leaky_runs), fmt="{:+.4f}")
+pca_runs = {"honest": [(m, latent.latent_and_logits(m, particles["test"])[0]) for m in pfn_models],
+            "leaky": [(r.model, latent.latent_and_logits(r.model, leaky["test"])[0]) for r in leaky_runs]}
+grid = latent.pca_grid(pca_runs, y["test"], obs["test"]["mass"], by_label)
+results.claim("pca_paper_values", " and ".join(f"{v:.1f} ({c})" for c, v in PAPER_RHO_MASS.items()))
+results.claim("pca_like_for_like", latent.pca_like_for_like_claim(grid, PAPER_RHO_MASS, by_label))
+latent.pca_grid_table(grid, PAPER_RHO_MASS)
+
+# %% [markdown]
 # ## The guard
 #
 # A bug like this is easy to write and hard to see, so the book makes it impossible to

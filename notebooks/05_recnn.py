@@ -361,6 +361,17 @@ results.finding("finding_saliency_by_task", sal_verdict, sal_evidence)
 lund.region_summary(regions).style.format("{:.2f}", na_rep="–")
 
 # %% [markdown]
+# How firm are these numbers? The saliency relative to the same depth per region, as the
+# mean over the training seeds, with two uncertainties: a Poisson bootstrap over the test
+# jets of the first seed (`± jets`: the nodes of one jet move together) and the standard
+# deviation over the seeds (`± seeds`: how much another training would change it). A
+# difference between two regions or classes means something only where it exceeds both.
+
+# %%
+lund.region_uncertainties(tasks, saliency.node_saliency_seeds).unstack("class").style.format(
+    "{:.2f}", na_rep="–")
+
+# %% [markdown]
 # **What the maps show**, side by side with Cheng's Fig. 1 (spreads from a bootstrap over
 # the test jets of the first training seed):
 #

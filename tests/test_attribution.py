@@ -266,3 +266,29 @@ def test_strongest_partners():
     np.testing.assert_allclose(t["top"], [0.5, -0.9])  # ranked by |rho|, shown signed
     np.testing.assert_allclose(t["QCD"], [0.0, 0.0])
     assert len(attr.strongest_partners({"top": top}, names, features=[1], n=2)) == 2
+
+
+def test_rule_comparison_covers_every_rule_set_with_seed_spreads():
+    import torch
+
+    from helpers.models import TopoDNN
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(0, 0.3, size=(60, 90)).astype(np.float32)
+    X_train = rng.normal(0, 0.3, size=(80, 90)).astype(np.float32)
+    y = (np.arange(60) % 2).astype(np.int8)
+    models = []
+    for s in (0, 1):
+        torch.manual_seed(s)
+        models.append(TopoDNN(90, (8, 6, 4)).eval())
+    comparison = attr.rule_comparison(models, X, y, X_train)
+    assert set(comparison) == {"ε everywhere", "γ everywhere", "z⁺ everywhere", "composite (zB, γ, ε)"}
+    for per in comparison.values():
+        assert set(per) == {"pT share, top", "pT share, QCD", "mean |Σ R − logit|"}
+        assert all(0 <= per[k].value <= 1 for k in ("pT share, top", "pT share, QCD"))
+        assert all(np.isfinite(m.spread) for m in per.values())
+    rules = attr.lrp_rule_sets(X_train, 4)["composite (zB, γ, ε)"]
+    assert [r.name for r in rules] == ["zB", "gamma", "epsilon", "epsilon"]
+    claim = attr.composite_claim(comparison)
+    assert claim.startswith("For top jets, with the composite") and "with γ everywhere" in claim
+    assert list(attr.rule_table(comparison).index)[-1] == "composite (zB, γ, ε)"

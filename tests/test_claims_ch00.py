@@ -162,3 +162,43 @@ def test_generation_summary_and_veto_claim(tmp_path):
     assert "stopped 90.0% of the top-pair events" in study.veto_claim(summary)
     assert "took 5 events" in study.veto_claim(summary)  # 1600 events for 300 jets
     assert "read from the benchmark files" in study.veto_claim(None)
+
+
+def _jets(pt: np.ndarray, eta: np.ndarray, labels: np.ndarray):
+    """One massless constituent per jet carrying the jet's pT and eta."""
+    from helpers.data.jets import JetSet
+
+    phi = RNG.uniform(-np.pi, np.pi, len(pt))
+    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+    c = np.zeros((len(pt), 2, 4), np.float32)
+    c[:, 0] = np.stack([np.sqrt(px**2 + py**2 + pz**2), px, py, pz], axis=1)
+    return JetSet(c, labels.astype(np.int8), np.zeros((len(pt), 4), np.float32))
+
+
+def test_shortcut_claims_name_the_task_with_a_spectrum_difference():
+    n = 6000
+    u = RNG.random((2, n))
+    rising, falling = 550 + 100 * np.sqrt(u[0]), 650 - 100 * np.sqrt(u[1])
+    flat = RNG.uniform(550, 650, 2 * n)
+    eta = RNG.uniform(-2, 2, 2 * n)
+    y = np.r_[np.ones(n), np.zeros(n)]
+    controls = {"w_qcd": study.shortcut_control("w_qcd", _jets(np.r_[rising, falling], eta, y)),
+                "top_qcd": study.shortcut_control("top_qcd", _jets(flat, eta, y))}
+    assert controls["w_qcd"].before["pt"].value > 0.6
+    assert controls["w_qcd"].median_pt[0] > controls["w_qcd"].median_pt[1]
+    claims = study.shortcut_claims(controls)
+    assert "the jet $p_T$ alone separates W/QCD" in claims["shortcut"]
+    assert "top/QCD" not in claims["shortcut"].split("For ")[0]
+    assert "For top/QCD neither variable is clearly above it" in claims["shortcut"]
+    assert "brings every one-variable AUC to at most 0.52" in claims["shortcut_matched"]
+    assert controls["w_qcd"].kept < controls["top_qcd"].kept <= 1.0
+    records = study.shortcut_records(controls)
+    assert set(records) >= {"shortcut_w_qcd_pt", "shortcut_w_qcd_abs_eta_matched"}
+    # no spectrum difference anywhere: nothing is called a shortcut
+    calm = study.shortcut_claims({"top_qcd": controls["top_qcd"]})
+    assert calm["shortcut"].startswith("On the test jets, no task is separated")
+    # a matching too coarse to remove the shortcut is reported as such
+    coarse = study.shortcut_claims(controls, limit=0.5)
+    assert "finer bins are needed" in coarse["shortcut_matched"]
+    table = study.shortcut_table(controls)
+    assert list(table.index) == ["W/QCD", "top/QCD"]

@@ -97,3 +97,29 @@ def test_gain_per_doubling():
                       "mean": [0.80, 0.83, 0.86, 0.9]})
     assert lc.gain_per_doubling(s, "a") == pytest.approx(0.03)
     assert np.isnan(lc.gain_per_doubling(s, "b"))
+
+
+def test_constituent_coverage_counts_exactly():
+    # jet 1: pT 4, 3, 2, 1 (four constituents); jet 2: pT 6, 2 and two empty slots
+    pt = np.array([[4.0, 3.0, 2.0, 1.0], [6.0, 2.0, 0.0, 0.0]])
+    c = np.zeros((2, 4, 4), np.float32)
+    c[..., 0], c[..., 1] = pt, pt  # massless, along x
+    jets = JetSet(c, np.array([1, 0], np.int8), np.zeros((2, 4), np.float32))
+    cov = lc.constituent_coverage(jets, [1, 2, 4])
+    assert cov[1]["pt_share"].value == pytest.approx((0.4 + 0.75) / 2)
+    assert cov[2]["pt_share"].value == pytest.approx((0.7 + 1.0) / 2)
+    assert cov[4]["pt_share"].value == pytest.approx(1.0) and cov[4]["pt_share"].spread == 0
+    assert [cov[n]["cut_jets"].value for n in (1, 2, 4)] == [1.0, 0.5, 0.0]
+
+
+def test_constituent_scan_grows_the_input_and_reuses_the_base_model(tiny_profile):
+    train, val, test = toy_jets(200, 0), toy_jets(60, 1), toy_jets(100, 2)
+    scan = lc.constituent_scan(train, val, test, [2, 12], tiny_profile, seeds=[0, 1], device="cpu")
+    assert set(scan) == {2, 12} and all(0.5 <= m.value <= 1 and m.n == 2 for m in scan.values())
+    model, _ = train_topodnn(train, val, tiny_profile, 0, "cpu", n_constituents=12)
+    assert next(model.parameters()).shape[1] == 36  # 3 inputs per constituent
+    claim = lc.constituent_claim(lc.constituent_coverage(test, [2, 12]), scan, base=2)
+    assert claim.startswith("The 2 leading constituents carry on average")
+    assert "with 12 constituents the AUC" in claim
+    table = lc.constituent_table(lc.constituent_coverage(test, [2, 12]), scan)
+    assert list(table.index) == [2, 12]

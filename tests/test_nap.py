@@ -491,3 +491,24 @@ def test_plot_sparsity_curve_draws_the_table():
     np.testing.assert_allclose(lines[4].get_ydata(), [0.1, 0.6])
     assert len(lines) == 6
     plt.close(fig)
+
+
+def test_sequential_nap_sums_relu_outputs_exactly():
+    from torch import nn
+
+    from helpers.xai.nap import sequential_activation_stats, sequential_nap
+
+    lin1, lin2 = nn.Linear(2, 2), nn.Linear(2, 1)
+    with torch.no_grad():
+        lin1.weight[:] = torch.tensor([[1.0, 0.0], [0.0, -1.0]])
+        lin1.bias.zero_()
+    net = nn.Sequential(lin1, nn.ReLU(), lin2)  # one hidden ReLU layer: relu(x0), relu(-x1)
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [-2.0, -4.0]], np.float32)
+    stats = sequential_activation_stats(net, X, batch_size=2)  # two batches
+    np.testing.assert_allclose(stats.sums[0], [4.0, 5.0])
+    np.testing.assert_array_equal(stats.active[0], [2, 2])
+    assert stats.n_jets == 3 and len(stats.sums) == 1
+    nap = sequential_nap(net, X, np.array([1, 0, 0]), {1: "top", 0: "QCD"})
+    np.testing.assert_allclose(nap.rna["top"][0], [1.0, 0.0])  # relu(-2) = 0
+    np.testing.assert_allclose(nap.rna["QCD"][0], [3 / 5, 1.0])
+    assert nap.sparsity()["top"] == 0.5 and nap.sparsity()["overall"] == 0.0

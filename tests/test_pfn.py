@@ -562,3 +562,58 @@ def test_topk_study_figure_marks_the_k_needed():
     labels = ax.get_legend_handles_labels()[1]
     assert labels == [*study.curves, "all latents", "k = 2"]
     plt.close(fig)
+
+
+def test_pca_grid_runs_both_selections_on_both_networks_over_seeds():
+    from helpers.studies import latent as lat
+
+    rng = np.random.default_rng(3)
+    n, d = 400, 40
+    y = (np.arange(n) % 2).astype(np.int8)
+    mass = np.where(y == 1, 170.0, 60.0) + rng.normal(0, 20, n)
+    runs = {}
+    for name in ("honest", "leaky"):
+        per_seed = []
+        for s in (0, 1):
+            torch.manual_seed(s)
+            model = PFN((8, d), (6,)).eval()
+            # latents: one direction carries the mass (both classes), the rest noise
+            Z = rng.normal(0, 1, (n, d)).astype(np.float32)
+            Z[:, 0] += (mass - mass.mean()) / 20
+            per_seed.append((model, Z))
+        runs[name] = per_seed
+    grid = lat.pca_grid(runs, y, mass, {0: "QCD", 1: "top"})
+    assert set(grid) == {(a, b) for a in ("honest", "leaky") for b in ("paper", "book")}
+    for per in grid.values():
+        assert set(per) == {"latents", "|rho| (QCD, mass)", "|rho| (top, mass)"}
+        assert all(0 <= per[k].value <= 1 and per[k].n == 2 for k in per if k != "latents")
+    assert grid[("honest", "book")]["latents"].value == lat.BOOK_SELECTION
+    assert 2 <= grid[("honest", "paper")]["latents"].value <= d
+    paper = {"QCD": 0.9, "top": 0.6}
+    claim = lat.pca_like_for_like_claim(grid, paper, {0: "QCD", 1: "top"})
+    assert claim.startswith("Like for like — the leaky PFN, latents chosen by the paper's rule")
+    assert "Over the seeds, in QCD jets the leak" in claim and "on the honest PFN" in claim
+    table = lat.pca_grid_table(grid, paper)
+    assert table.loc[("paper (leaky PFN)", "paper's selection"), "|rho| (top, mass)"] == "0.60"
+    with pytest.raises(ValueError, match="unknown latent selection"):
+        lat.select_latents(*runs["honest"][0], y, lat.rank_latents(*runs["honest"][0], y), "mine")
+
+
+def test_pfn_naps_cover_phi_per_particle_and_f_per_jet():
+    from helpers.studies.pfn import pfn_layer_table, pfn_naps, pfn_sparsity, pfn_sparsity_claim
+
+    rng = np.random.default_rng(5)
+    counts = rng.integers(2, 6, 20)
+    particles = PackedParticles(rng.normal(size=(counts.sum(), 3)).astype(np.float32), counts)
+    y = (np.arange(20) % 2).astype(np.int8)
+    models = []
+    for s in (0, 1):
+        torch.manual_seed(s)
+        models.append(PFN((6, 5), (4,)).eval())
+    naps = pfn_naps(models[0], particles, y, {1: "top", 0: "QCD"})
+    assert naps["Φ"].widths == (6, 5) and naps["F"].widths == (4,)
+    assert naps["Φ"].all_jets.n_jets == counts.sum() and naps["F"].all_jets.n_jets == 20
+    m = pfn_sparsity(models, particles, y, {1: "top", 0: "QCD"})
+    assert {"Φ overall", "F overall", "Φ top", "F QCD"} <= set(m) and m["Φ overall"].n == 2
+    assert list(pfn_layer_table(naps).index) == ["Φ layer 1", "Φ layer 2", "F layer 1"]
+    assert pfn_sparsity_claim(m, {"phi": 0.811, "F": 0.53}).startswith("Overall, Φ has a sparsity")

@@ -38,6 +38,7 @@ DEFINITIONAL: dict[str, str] = {
     "5000": "PFN steps per epoch at the paper's sample size",
     "64": "jets in the illustrated mini-batch",
     "1.2": "training jets of the benchmark (millions)",
+    "1.3": "mass of the generated W′ (TeV), helpers/data/processes.py",
     "0.2": "RNA sparsity threshold", "0.5": "probability threshold, eps_S, AUC of chance",
     "0.3": "eps_S working point; a Lund-plane region cut",
     "0.25": "LRP gamma", "0.1": "Lund-plane region cut (z)",

@@ -531,6 +531,15 @@ def test_saliency_study_of_two_identical_seeds_agrees(model):
     assert regions.index.get_level_values("task")[0] == "top/QCD (top / QCD)"
     wide = region_summary(regions)
     assert wide.columns.get_level_values(0).unique().tolist() == ["signal", "background"]
+    # identical seeds: no spread over seeds; the first seed's bootstrap over jets remains
+    from helpers.studies.lund import region_uncertainties
+
+    unc = region_uncertainties({"top_qcd": task}, study.node_saliency_seeds, n_boot=50)
+    assert unc.index.names == ["task", "region", "class"]
+    assert np.allclose(unc["± seeds"].dropna(), 0.0)
+    assert (unc["± jets"].dropna() > 0).any()
+    base = unc.xs(("top/QCD", "all inner nodes"), level=("task", "region"))["relative to same depth"]
+    assert np.allclose(base, 1.0)  # all nodes against their own depth's mean
 
 
 def test_most_salient_region_skips_all_inner_nodes():

@@ -10,6 +10,7 @@ from torch import nn
 from helpers.models import TopoDNN, predict_logits
 from helpers.xai import (
     Rule,
+    composite_rules,
     delta_auc,
     differential_relevance,
     exact_shapley,
@@ -287,3 +288,72 @@ def test_delta_auc_only_used_features_matter():
     imp_t = delta_auc(linear_torch(w), X, y, reference=X[:500], max_rows=1000)
     assert imp_t[0] > 0.05 and imp_t[1] > 0.05
     assert abs(imp_t[2]) < 1e-6
+
+
+# --------------------------------------------------------------------- LRP on signed inputs
+def test_lrp_epsilon_to_zero_is_gradient_times_input_biases_included():
+    model = relu_mlp((9, 14, 7, 1), seed=21, bias=True)
+    X = np.random.default_rng(21).normal(size=(32, 9))
+    x = torch.as_tensor(X).requires_grad_()
+    model(x)[:, 0].sum().backward()
+    np.testing.assert_allclose(lrp(model, X, epsilon=1e-12), (x.grad * x).detach().numpy(),
+                               rtol=1e-7, atol=1e-10)
+
+
+def test_zb_and_flat_input_rules_conserve_the_relevance_exactly():
+    """Two layers: the output layer's epsilon rule leaves f - b2 on the hidden neurons;
+    zB and flat pass all of it to the inputs, whatever the inputs' signs."""
+    model = relu_mlp((6, 11, 1), seed=22, bias=True)
+    X = np.random.default_rng(22).uniform(-1, 1, size=(40, 6))
+    hidden_total = predict_logits(model, X) - model[2].bias.item()
+    zb = lrp(model, X, rules=[Rule("zB", low=-1.0, high=1.0), "epsilon"], epsilon=1e-12)
+    flat = lrp(model, X, rules=["flat", "epsilon"], epsilon=1e-12)
+    np.testing.assert_allclose(zb.sum(1), hidden_total, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(flat.sum(1), hidden_total, rtol=1e-8, atol=1e-10)
+    # the epsilon rule at the input loses the first layer's bias share instead
+    eps = lrp(model, X, epsilon=1e-12).sum(1)
+    assert np.max(np.abs(eps - hidden_total)) > 1e-3
+
+
+def test_zb_rule_by_hand():
+    """One neuron, w = (2, -1), bounds [-1, 1]: contributions x1 w1 - l w1 = 2 (x1 + 1) and
+    x2 w2 - h w2 = -(x2 - 1), shared in proportion."""
+    lin = nn.Linear(2, 1).double()
+    out = nn.Linear(1, 1, bias=False).double()
+    with torch.no_grad():
+        lin.weight[:] = torch.tensor([[2.0, -1.0]])
+        lin.bias.zero_()
+        out.weight[:] = 1.0
+    model = nn.Sequential(lin, nn.ReLU(), out)
+    X = np.array([[0.5, -0.5]])  # z = 1.5, output 1.5
+    c = np.array([2 * (0.5 + 1), -(-0.5 - 1)])  # 3.0 and 1.5
+    R = lrp(model, X, rules=[Rule("zB", low=-1, high=1, epsilon=0.0), "epsilon"], epsilon=0.0)
+    np.testing.assert_allclose(R[0], 1.5 * c / c.sum(), rtol=1e-12)
+    assert np.all(R >= 0)
+
+
+def test_composite_rules_and_their_validation():
+    rules = composite_rules(5)
+    assert [r.name for r in rules] == ["flat", "gamma", "gamma", "epsilon", "epsilon"]
+    assert [r.name for r in composite_rules(2, Rule("zB", low=0, high=1))] == ["zB", "epsilon"]
+    model = relu_mlp((4, 3, 1))
+    with pytest.raises(ValueError, match="needs the inputs' bounds"):
+        Rule("zB")
+    with pytest.raises(ValueError, match="input layer only"):
+        lrp(model, np.ones((2, 4)), rules=["epsilon", "flat"])
+    with pytest.raises(ValueError, match="outside the zB rule's bounds"):
+        lrp(model, np.full((2, 4), 3.0), rules=[Rule("zB", low=-1, high=1), "epsilon"])
+
+
+def test_per_layer_rules_match_captum():
+    """A gamma-gamma-epsilon composite against captum's per-layer rules (no biases: captum's
+    GammaRule leaves the bias alone, this implementation raises it with the weights)."""
+    from captum.attr import LRP
+    from captum.attr._utils.lrp_rules import EpsilonRule, GammaRule
+
+    model = relu_mlp((8, 12, 9, 1), seed=23, bias=False)
+    X = np.abs(np.random.default_rng(23).normal(size=(16, 8)))
+    model[0].rule, model[2].rule, model[4].rule = GammaRule(0.25), GammaRule(0.25), EpsilonRule(1e-9)
+    captum_R = LRP(model).attribute(torch.as_tensor(X).requires_grad_(), target=0).detach().numpy()
+    ours = lrp(model, X, rules=["gamma", "gamma", "epsilon"], gamma=0.25, epsilon=1e-9)
+    np.testing.assert_allclose(ours, captum_R, rtol=1e-6, atol=1e-9)

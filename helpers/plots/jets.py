@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
+from ..data.jets import JetSet
 from ..studies.attribution import feature_grid
 from ..studies.jets import LUND_BINS
 from .style import CLASS_COLORS, axis_label
@@ -190,5 +191,25 @@ def preprocessed_images(X_by_class: Mapping[str, np.ndarray], half_width: float 
     for ax, (name, img) in zip(np.atleast_1d(axes), imgs.items()):
         image(ax, img, half_width, f"{name} jets after preprocessing", vmin=vmax * 1e-5, vmax=vmax,
               xlabel=r"$\phi'$", ylabel=r"$\eta'$", cbar_label=r"mean $p_T / 1700$ GeV per pixel")
+    fig.tight_layout()
+    return fig
+
+
+def kinematic_spectra(test_sets: Mapping[str, JetSet]) -> Figure:
+    """Jet pT and |eta| of signal and background test jets, one row a task (the kinematic
+    shortcut control, :func:`helpers.studies.jets.shortcut_control`)."""
+    from ..data.processes import TASKS
+    from ..physics.kinematics import jet_kinematics
+
+    fig, axes = plt.subplots(len(test_sets), 2, figsize=(13, 4.6 * len(test_sets)), squeeze=False)
+    for row, (task, jets) in zip(axes, test_sets.items()):
+        kin = jet_kinematics(jets)
+        names = TASKS[task].class_names
+        by = {names[label]: jets.labels == label for label in (1, 0)}
+        note = TASKS[task].title
+        hist_classes(row[0], {n: kin["pt"][m] for n, m in by.items()},
+                     np.histogram_bin_edges(kin["pt"], 24), "jet $p_T$", "GeV", note=note)
+        hist_classes(row[1], {n: np.abs(kin["eta"][m]) for n, m in by.items()},
+                     np.linspace(0, 2.0, 21), r"jet $|\eta|$", note=note)
     fig.tight_layout()
     return fig

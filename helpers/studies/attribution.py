@@ -50,7 +50,7 @@ from ..xai.agreement import (
     top_k_overlap,
 )
 from ..xai.differential import differential_relevance, mad_relevance, occluded_outputs
-from ..xai.lrp import lrp, mean_behaviour_relevance
+from ..xai.lrp import Rule, composite_rules, linear_layers, lrp, mean_behaviour_relevance
 from ..xai.occlusion import delta_auc
 from ..xai.shap_kernel import kernel_shap, sample_background
 
@@ -447,6 +447,56 @@ def epsilon_table(model: nn.Module, X: np.ndarray, y: np.ndarray, logits: np.nda
         rows[f"{eps:g}"] = {"mean |Σ R − logit|": np.abs(R.sum(1) - logits).mean(),
                             **{f"pT share, {c}": v for c, v in shares.items()}}
     return pd.DataFrame(rows).T.rename_axis("ε")
+
+
+def lrp_rule_sets(X_bounds: np.ndarray, n_layers: int) -> dict[str, list[Rule] | str]:
+    """The rule choices compared in chapter 2: one rule in every layer (ε, γ, z⁺) and the
+    composite (``zB`` at the input, with the inputs' observed bounds ``X_bounds``, γ in the
+    middle, ε in the last two layers)."""
+    X_bounds = np.asarray(X_bounds, float)
+    zb = Rule("zB", low=tuple(X_bounds.min(0)), high=tuple(X_bounds.max(0)))
+    return {"ε everywhere": "epsilon", "γ everywhere": "gamma", "z⁺ everywhere": "zplus",
+            "composite (zB, γ, ε)": composite_rules(n_layers, zb)}
+
+
+def rule_comparison(models: Sequence[nn.Module], X: np.ndarray, y: np.ndarray,
+                    X_train: np.ndarray,
+                    names: Mapping[int, str] = CLASS_NAMES) -> dict[str, dict[str, Measurement]]:
+    """Per rule set (:func:`lrp_rule_sets`, bounds from the training and these jets): the
+    momenta's share of the relevance per class and the mean conservation error
+    ``|sum R - logit|``, as mean ± spread over the trained networks (seeds)."""
+    bounds = np.vstack([X_train, X])
+    out: dict[str, dict[str, Measurement]] = {}
+    per_model = []
+    for model in models:
+        logits = predict_logits(model, X)
+        rows = {}
+        for name, rules in lrp_rule_sets(bounds, len(linear_layers(model))).items():
+            R = lrp(model, X, rules=rules)
+            rows[name] = {**{f"pT share, {c}": kind_shares(v)["pT"]
+                             for c, v in class_summary(R, y, names=names).items()},
+                          "mean |Σ R − logit|": float(np.abs(R.sum(1) - logits).mean())}
+        per_model.append(rows)
+    for name in per_model[0]:
+        out[name] = {k: Measurement.of([m[name][k] for m in per_model]) for k in per_model[0][name]}
+    return out
+
+
+def rule_table(comparison: Mapping[str, Mapping[str, Measurement]]) -> pd.DataFrame:
+    """:func:`rule_comparison` as ``value ± spread`` (one row a rule set)."""
+    return pd.DataFrame({name: {k: m.text("{:.3f}") for k, m in per.items()}
+                         for name, per in comparison.items()}).T.rename_axis("LRP rules")
+
+
+def composite_claim(comparison: Mapping[str, Mapping[str, Measurement]], cls: str = "top") -> str:
+    """How the composite's momentum share of the relevance compares with one rule everywhere."""
+    key = f"pT share, {cls}"
+    comp = comparison["composite (zB, γ, ε)"][key]
+    parts = [compare("with the composite, the momenta's share", comp, f"with {name}",
+                     comparison[name][key], larger="is clearly larger than",
+                     smaller="is clearly smaller than", fmt="{:.2f}")
+             for name in ("γ everywhere", "ε everywhere")]
+    return f"For {cls} jets, " + "; ".join(parts) + "."
 
 
 def clipping_check(relevance: np.ndarray, y: np.ndarray, names: Mapping[int, str] = CLASS_NAMES,

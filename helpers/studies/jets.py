@@ -5,6 +5,7 @@ fail the book build when the generated jets are off.  The figures are in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -13,7 +14,9 @@ import pandas as pd
 
 from ..config import Profile
 from ..data.jets import JetSet
-from ..data.samples import sample_file
+from ..data.matching import matched_indices
+from ..data.processes import TASKS
+from ..data.samples import load_task, sample_file
 from ..data.store import read_attrs, read_jets
 from ..physics import kinematics
 from ..physics.observables import lund_plane_points
@@ -415,3 +418,113 @@ def other_samples_sentences(generated: bool) -> dict[str, str]:
                                       "shown in {numref}`fig-jets-substructure-w` and "
                                       "{numref}`fig-jets-substructure-qg`.",
     }
+
+
+# --------------------------------------------------------------------- kinematic shortcuts
+#: a one-variable AUC above this on the test jets counts as a kinematic shortcut (the
+#: physics-controls goal: matched samples must stay at or below it)
+SHORTCUT_LIMIT = 0.52
+#: the variables of the shortcut control and how the prose names them
+SHORTCUT_VARIABLES = {"pt": "the jet $p_T$", "abs_eta": "the jet $|\\eta|$"}
+
+
+@dataclass(frozen=True)
+class ShortcutControl:
+    """One task's kinematic control on its test jets: the one-variable AUCs of jet pT and
+    |eta| before and after (pT, |eta|) matching, the median pT per class, the kept share."""
+
+    task: str
+    before: dict[str, Measurement]
+    after: dict[str, Measurement]
+    median_pt: tuple[float, float]  #: (signal, background), GeV
+    kept: float  #: share of the test jets the matching keeps
+
+
+def _pt_abs_eta(jets: JetSet) -> dict[str, np.ndarray]:
+    kin = kinematics.jet_kinematics(jets)
+    return {"pt": kin["pt"], "abs_eta": np.abs(kin["eta"])}
+
+
+def shortcut_control(task: str, jets: JetSet, seed: int = 0) -> ShortcutControl:
+    """:class:`ShortcutControl` of ``task`` on ``jets`` (its test split)."""
+    v, y = _pt_abs_eta(jets), np.asarray(jets.labels)
+    idx = matched_indices(v["pt"], v["abs_eta"], y, seed=seed)
+
+    def aucs(sel: np.ndarray) -> dict[str, Measurement]:
+        return {k: auc_measurement(x[sel][y[sel] == 1], x[sel][y[sel] == 0]) for k, x in v.items()}
+
+    return ShortcutControl(task, aucs(np.arange(len(y))), aucs(idx),
+                           (float(np.median(v["pt"][y == 1])), float(np.median(v["pt"][y == 0]))),
+                           len(idx) / max(len(y), 1))
+
+
+def shortcut_table(controls: Mapping[str, ShortcutControl]) -> pd.DataFrame:
+    """One row a task: one-variable AUCs before and after matching, median pT per class."""
+    rows = {}
+    for task, c in controls.items():
+        rows[TASKS[task].title] = {
+            "AUC of jet pT": c.before["pt"].text(), "AUC of |η|": c.before["abs_eta"].text(),
+            "median pT, signal / background [GeV]": f"{c.median_pt[0]:.0f} / {c.median_pt[1]:.0f}",
+            "matched: AUC of jet pT": c.after["pt"].text(),
+            "matched: AUC of |η|": c.after["abs_eta"].text(),
+            "test jets kept": f"{c.kept:.0%}"}
+    return pd.DataFrame(rows).T.rename_axis("task (test jets)")
+
+
+def shortcut_claims(controls: Mapping[str, ShortcutControl],
+                    limit: float = SHORTCUT_LIMIT) -> dict[str, str]:
+    """``shortcut``: which tasks a single kinematic variable separates clearly above
+    ``limit`` (the AUC minus one standard error above it); ``shortcut_matched``: whether
+    matching brings every one-variable AUC to at most ``limit``, and what it costs."""
+    threshold = Measurement(limit, 0.0)
+    above = [(task, k, c.before[k]) for task, c in controls.items() for k in SHORTCUT_VARIABLES
+             if clear_difference(c.before[k], threshold) > 0]
+    if above:
+        listed = "; ".join(f"{SHORTCUT_VARIABLES[k]} alone separates {TASKS[t].title} with an "
+                           f"AUC of {m.text()}" for t, k, m in above)
+        first = (f"On the test jets, {listed}: clearly above {limit}, a kinematic shortcut a "
+                 f"network fed absolute momenta can use.")
+    else:
+        first = (f"On the test jets, no task is separated by the jet $p_T$ or $|\\eta|$ alone "
+                 f"clearly above an AUC of {limit}.")
+    clean = [t for t, c in controls.items()
+             if all(clear_difference(c.before[k], threshold) <= 0 for k in SHORTCUT_VARIABLES)]
+    if above and clean:
+        first += (" For " + " and ".join(TASKS[t].title for t in clean)
+                  + " neither variable is clearly above it.")
+    worst = max(((t, k, c.after[k]) for t, c in controls.items() for k in SHORTCUT_VARIABLES),
+                key=lambda x: x[2].value)
+    kept = [c.kept for c in controls.values()]
+    share = (f"{min(kept):.0%}" if min(kept) == max(kept)
+             else f"between {min(kept):.0%} and {max(kept):.0%}")
+    if worst[2].value <= limit:
+        second = (f"Matching the two classes in bins of (jet $p_T$, $|\\eta|$) brings every "
+                  f"one-variable AUC to at most {limit} (the largest: {worst[2].text()}, "
+                  f"{SHORTCUT_VARIABLES[worst[1]]} of {TASKS[worst[0]].title}), keeping "
+                  f"{share} of the test jets.")
+    else:
+        second = (f"Matching the two classes in bins of (jet $p_T$, $|\\eta|$) keeps {share} of "
+                  f"the test jets but leaves {SHORTCUT_VARIABLES[worst[1]]} of "
+                  f"{TASKS[worst[0]].title} at an AUC of {worst[2].text()}, above {limit}: "
+                  f"finer bins are needed.")
+    return {"shortcut": first, "shortcut_matched": second}
+
+
+def task_test_sets(profile: Profile | str, seed: int = 0, data_source: str = "generated",
+                   data_dir: str = "", workers: int | None = None) -> dict[str, JetSet]:
+    """The test jets of every task of the book (top/QCD only with the benchmark files)."""
+    if data_source != "generated":
+        return {"top_qcd": load_task("top_qcd", profile, seed=seed, data_source=data_source,
+                                     data_dir=data_dir)["test"]}
+    return {task: load_task(task, profile, seed=seed, workers=workers)["test"] for task in TASKS}
+
+
+def shortcut_records(controls: Mapping[str, ShortcutControl]) -> dict[str, Measurement]:
+    """The controls' AUCs by result key, e.g. ``shortcut_w_qcd_pt`` and
+    ``shortcut_w_qcd_pt_matched``."""
+    out = {}
+    for task, c in controls.items():
+        for k in SHORTCUT_VARIABLES:
+            out[f"shortcut_{task}_{k}"] = c.before[k]
+            out[f"shortcut_{task}_{k}_matched"] = c.after[k]
+    return out

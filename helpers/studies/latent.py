@@ -23,8 +23,10 @@ Linear probes of the latent vector use :func:`helpers.xai.probing.probe_table`.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,7 +38,7 @@ from ..models.common import as_scorer, predict_logits
 from ..models.pfn import PFN, PackedInputs
 from ..preprocessing.pfn import PackedParticles
 from ..results import Measurement, clear_difference
-from ..results.claims import N_BOOT, bootstrap_many, pick
+from ..results.claims import N_BOOT, agrees_with, bootstrap_many, pick
 from ..xai.differential import mad_relevance, occluded_outputs
 
 
@@ -434,3 +436,94 @@ def pca_caveat(n_latents: int, pooled: bool = False) -> str:
                 f"of both classes, {ours}")
     return ("the paper's PCA is on the leaky PFN's latents (a subspace of highly ranked latents "
             f"chosen by ΔAUC, on the slides); {ours}")
+
+
+# ------------------------------------------------------------- PCA like for like (seeds)
+#: the paper's latent selection: "a latent subspace of highly ranked variables (ΔAUC < 1 %)",
+#: read as the fewest ΔAUC-ranked latents whose top-k AUC is within this of the full AUC
+PAPER_SELECTION_TOLERANCE = 0.01
+#: the book's selection: the latents with the largest ΔAUC
+BOOK_SELECTION = 30
+
+
+def select_latents(model: PFN, Z: np.ndarray, y: np.ndarray, ranking: LatentRanking,
+                   rule: str) -> np.ndarray:
+    """The latents a PCA runs on: ``"book"`` (the :data:`BOOK_SELECTION` largest ΔAUC) or
+    ``"paper"`` (the fewest ΔAUC-ranked latents within :data:`PAPER_SELECTION_TOLERANCE` of
+    the full AUC)."""
+    order = ranking.order()
+    if rule == "book":
+        return order[:BOOK_SELECTION]
+    if rule != "paper":
+        raise ValueError(f"unknown latent selection {rule!r} (book or paper)")
+    ks = np.arange(1, Z.shape[1] + 1)
+    ks = ks[(ks <= 16) | (ks % 8 == 0)]  # every k up to 16, then in steps of 8
+    k = latents_needed(ks, topk_auc(model, Z, y, order, ks), ranking.base_auc,
+                       PAPER_SELECTION_TOLERANCE)
+    return order[:max(k, 2)]  # a PCA needs two latents
+
+
+def pca_grid(runs: Mapping[str, Sequence[tuple[PFN, np.ndarray]]], y: np.ndarray,
+             mass: np.ndarray, classes: Mapping[int, str],
+             rules: Sequence[str] = ("paper", "book")) -> dict[tuple[str, str], dict[str, Measurement]]:
+    """|ρ(PC1, jet mass)| per class and the number of latents, for each network (``runs``:
+    ``{name: [(model, test latents) per seed]}``, e.g. honest and leaky PFN) and latent
+    selection, as mean ± spread over the seeds."""
+    y, mass = np.asarray(y), np.asarray(mass, float)
+    out = {}
+    for name, per_seed in runs.items():
+        for rule in rules:
+            values: dict[str, list[float]] = {}
+            for model, Z in per_seed:
+                chosen = select_latents(model, Z, y, rank_latents(model, Z, y), rule)
+                _, scores = latent_pca(Z[:, chosen], y)
+                values.setdefault("latents", []).append(float(len(chosen)))
+                for label, cls in classes.items():
+                    sel = (y == label) & np.isfinite(mass)
+                    values.setdefault(f"|rho| ({cls}, mass)", []).append(
+                        abs(float(np.corrcoef(scores[sel, 0], mass[sel])[0, 1])))
+            out[(name, rule)] = {k: Measurement.of(v) for k, v in values.items()}
+    return out
+
+
+def pca_grid_table(grid: Mapping[tuple[str, str], Mapping[str, Measurement]],
+                   paper: Mapping[str, float]) -> pd.DataFrame:
+    """One row per (network, selection), with the paper's values (leaky PFN, its selection)."""
+    rows = {(f"{net} PFN", f"{rule}'s selection"): {k: m.text("{:.2f}") if k != "latents"
+                                                   else m.text("{:.0f}") for k, m in per.items()}
+            for (net, rule), per in grid.items()}
+    rows[("paper (leaky PFN)", "paper's selection")] = {f"|rho| ({c}, mass)": f"{v:.2f}"
+                                                         for c, v in paper.items()}
+    return pd.DataFrame(rows).T.rename_axis(["network", "latents"])
+
+
+def pca_like_for_like_claim(grid: Mapping[tuple[str, str], Mapping[str, Measurement]],
+                            paper: Mapping[str, float], classes: Mapping[int, str]) -> str:
+    """The like-for-like comparison — the leaky PFN with the paper's selection against the
+    paper — and, per class, whether the network (leaky or honest) and the selection (the
+    paper's or the book's) clearly move |ρ(PC1, mass)|."""
+    like = grid[("leaky", "paper")]
+    parts = []
+    for cls in classes.values():
+        ours, ref = like[f"|rho| ({cls}, mass)"], paper[cls]
+        verdict = {True: "within two spreads of", False: "more than two spreads from",
+                   None: "(no spread from a single seed) against"}[agrees_with(ours, ref)]
+        parts.append(f"{ours.text('{:.2f}')} in {cls} jets, {verdict} the paper's {ref:.2f}")
+    text = ("Like for like — the leaky PFN, latents chosen by the paper's rule — |ρ| is "
+            + "; ".join(parts) + ".")
+    if any(math.isnan(m.spread) for per in grid.values() for m in per.values()):
+        return text + (" With a single training seed there is no spread to tell the networks or "
+                       "the selections apart.")
+    moves = []
+    for cls in classes.values():
+        key = f"|rho| ({cls}, mass)"
+        net = pick(grid[("leaky", "paper")][key], grid[("honest", "paper")][key],
+                   "the leak clearly raises it", "the leak clearly lowers it",
+                   "the leak does not measurably move it")
+        sel = pick(grid[("honest", "paper")][key], grid[("honest", "book")][key],
+                   "the paper's selection gives a clearly larger value than the book's",
+                   "the paper's selection gives a clearly smaller value than the book's",
+                   "the two selections are indistinguishable")
+        moves.append(f"in {cls} jets {net}, and on the honest PFN {sel}")
+    rest = "; ".join(moves)
+    return f"{text} Over the seeds, {rest}."

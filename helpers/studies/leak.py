@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -346,3 +346,16 @@ def leak_finding(leak_m: Mapping[str, Measurement], angles: Mapping[str, Mapping
                                   0: "indistinguishable"}[signs[1]]
         + f"), and the honest model's is {'clearly above' if signs[2] < 0 else 'not clearly above'} "
         f"the paper's mark of {mark:.0%} after the fix")
+
+
+def retrain_seeds(leaky: Mapping[str, PackedParticles], y: Mapping[str, np.ndarray],
+                  honest_probs: Sequence[np.ndarray], profile: Profile | str,
+                  seeds: Sequence[int], device: str) -> list[LeakRetraining]:
+    """:func:`retrain_on_leaky` for every training seed (``honest_probs``: one per seed)."""
+    return [retrain_on_leaky(leaky, y, probs, profile, s, device)
+            for s, probs in zip(seeds, honest_probs)]
+
+
+def seed_gain(retrainings: Sequence[LeakRetraining]) -> Measurement:
+    """The leak's AUC gain (leaky minus honest PFN of the same seed), mean ± spread over seeds."""
+    return Measurement.of([r.gain for r in retrainings])

@@ -1,5 +1,6 @@
 """Learning curves (chapters 1 and 3): test AUC against the number of training jets, for the TopoDNN and the
-observable baseline, over several training seeds.
+observable baseline, over several training seeds; and the constituent scan (chapter 1): how much
+of the jet the TopoDNN's 30 input slots cover, and its AUC with more of them.
 
 Every point trains on the *first* ``n`` jets of the (shuffled, class-balanced) training
 split.  The TopoDNN is trained with :func:`helpers.training.recipes.train_topodnn`, so the point
@@ -22,8 +23,9 @@ from ..config import Profile
 from ..data.jets import JetSet
 from ..metrics import auc, summarize
 from ..models import predict_proba
-from ..preprocessing import topodnn_features
-from ..results.claims import Measurement, bootstrap, clear_difference
+from ..physics import kinematics
+from ..preprocessing import N_CONSTITUENTS, topodnn_features
+from ..results.claims import Measurement, auc_measurement, bootstrap, clear_difference, compare
 from ..training.recipes import topodnn_config, train_topodnn
 from .baselines import baseline_scores, train_baseline
 
@@ -212,3 +214,60 @@ def gain_claims(gains: Mapping[str, Measurement], network: str = "TopoDNN",
         -1: f"the baseline gains clearly more, {base.text(fmt)} per doubling",
     }[sign]
     return {"more_jets": f"{more_jets}; {vs_baseline}."}
+
+
+# --------------------------------------------------------------------- constituent scan
+def constituent_coverage(jets: JetSet, counts: Sequence[int]) -> dict[int, dict[str, Measurement]]:
+    """Per slot count ``n``: the mean share of the jet pT carried by the ``n`` leading
+    constituents (``pt_share``) and the share of jets with more than ``n`` constituents
+    (``cut_jets``), each ± its standard error over the jets."""
+    pt = kinematics.to_pt_eta_phi(jets)[..., 0]
+    total = pt.sum(axis=1)
+    multiplicity = (pt > 0).sum(axis=1)
+    out = {}
+    for n in counts:
+        share = pt[:, :n].sum(axis=1) / total
+        cut = (multiplicity > n).astype(float)
+        out[n] = {k: Measurement(float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v))), len(v))
+                  for k, v in (("pt_share", share), ("cut_jets", cut))}
+    return out
+
+
+def constituent_scan(train: JetSet, val: JetSet, test: JetSet, counts: Sequence[int],
+                     profile: Profile | str, seeds: Sequence[int],
+                     device: str = "auto") -> dict[int, Measurement]:
+    """Test AUC of the TopoDNN fed the ``n`` leading constituents, for every ``n`` of
+    ``counts`` (same jets, same recipe; the input layer grows with ``n``): the mean over
+    ``seeds`` ± their spread, or a bootstrap over the test jets with one seed."""
+    out = {}
+    for n in counts:
+        X_test = topodnn_features(test, n_constituents=n)
+        scores = [predict_proba(train_topodnn(train, val, profile, s, device, n_constituents=n)[0],
+                                X_test) for s in seeds]
+        out[n] = auc_measurement(test.labels, scores)
+    return out
+
+
+def constituent_table(coverage: Mapping[int, Mapping[str, Measurement]],
+                      scan: Mapping[int, Measurement]) -> pd.DataFrame:
+    """One row per slot count: the pT share, the jets cut short and the TopoDNN's AUC."""
+    return pd.DataFrame({n: {"pT share of the leading constituents": coverage[n]["pt_share"].text("{:.3f}"),
+                             "jets with more constituents": coverage[n]["cut_jets"].text("{:.3f}"),
+                             "TopoDNN test AUC": scan[n].text("{:.4f}")} for n in scan}
+                        ).T.rename_axis("constituents fed")
+
+
+def constituent_claim(coverage: Mapping[int, Mapping[str, Measurement]],
+                      scan: Mapping[int, Measurement], base: int = N_CONSTITUENTS) -> str:
+    """What the 30 slots cover, and whether more slots clearly raise the AUC."""
+    cov = coverage[base]
+    text = (f"The {base} leading constituents carry on average {cov['pt_share'].value:.1%} "
+            f"of the jet $p_T$, and {cov['cut_jets'].value:.0%} of the test jets have more "
+            f"constituents than that.")
+    others = [n for n in scan if n != base]
+    parts = [compare(f"with {n} constituents the AUC", scan[n], f"that with {base}", scan[base],
+                     larger="is clearly higher than", smaller="is clearly lower than",
+                     fmt="{:.4f}") for n in others]
+    if parts:
+        text += " Fed more of the jet, " + "; ".join(parts) + "."
+    return text

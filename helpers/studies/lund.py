@@ -173,6 +173,8 @@ class SaliencyStudy:
     node_saliency: dict[str, np.ndarray]
     #: task title (rows) x role (columns): mean correlation with the other seeds' maps
     agreement: pd.DataFrame
+    #: task -> node saliency of every test node, one array per training seed
+    node_saliency_seeds: dict[str, list[np.ndarray]] | None = None
 
 
 def seed_agreement(maps: Sequence[Mapping[str, LundMap]], class_names: Mapping[int, str],
@@ -188,15 +190,16 @@ def saliency_study(models: Mapping[tuple[str, int], RecNN], tasks: Mapping[str, 
                    seeds: Sequence[int], min_count: int = 1) -> SaliencyStudy:
     """Node saliency (:func:`~helpers.xai.saliency.node_saliency`) of every task's test jets
     for every seed, their :func:`class_lund_maps` and :func:`seed_agreement`."""
-    maps, node_sal, agreement = {}, {}, {}
+    maps, node_sal, agreement, all_seeds = {}, {}, {}, {}
     for t, task in tasks.items():
         test, names = task.inputs("test"), TASKS[t].class_names
         per_seed = [node_saliency(models[t, s], test) for s in seeds]
         by_seed = [class_lund_maps(task.trees["test"], x, task.jets["test"].labels, names,
                                    min_count) for x in per_seed]
         node_sal[t], maps[TASKS[t].title] = per_seed[0], by_seed[0]
+        all_seeds[t] = per_seed
         agreement[TASKS[t].title] = seed_agreement(by_seed, names)
-    return SaliencyStudy(maps, node_sal, pd.DataFrame(agreement).T.rename_axis("task"))
+    return SaliencyStudy(maps, node_sal, pd.DataFrame(agreement).T.rename_axis("task"), all_seeds)
 
 
 def depth_profiles(tasks: Mapping[str, TaskTrees], node_sal: Mapping[str, np.ndarray],
@@ -283,6 +286,27 @@ def region_measurements(trees: JetTrees, saliency: np.ndarray, labels: np.ndarra
             out[region, name] = jet_ratio(relative[keep], trees.jet_of_node[keep], len(labels),
                                           n_boot)
     return out
+
+
+def region_uncertainties(tasks: Mapping[str, TaskTrees],
+                         node_sal_seeds: Mapping[str, Sequence[np.ndarray]],
+                         roles: Mapping[int, str] = ROLES, n_boot: int = 200) -> pd.DataFrame:
+    """The region table's saliency relative to the same depth with both its uncertainties:
+    per task, region and class the mean over the training seeds, the Poisson bootstrap over
+    the test jets of the first seed (``± jets``) and the standard deviation over the seeds
+    (``± seeds``; empty with one seed)."""
+    rows = {}
+    for t, task in tasks.items():
+        trees, labels = task.trees["test"], task.jets["test"].labels
+        per_seed = [region_measurements(trees, x, labels, roles, n_boot)
+                    for x in node_sal_seeds[t]]
+        for key in per_seed[0]:
+            values = [m[key].value for m in per_seed]
+            spread = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+            rows[(TASKS[t].title, *key)] = {"relative to same depth": float(np.mean(values)),
+                                            "± jets": per_seed[0][key].spread,
+                                            "± seeds": spread}
+    return pd.DataFrame(rows).T.rename_axis(["task", "region", "class"])
 
 
 def depth_fade(trees: JetTrees, saliency: np.ndarray, labels: np.ndarray,

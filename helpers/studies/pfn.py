@@ -16,6 +16,7 @@ The latent-space analysis is in :mod:`helpers.studies.latent`, the label leak in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -31,10 +32,11 @@ from ..models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameter
 from ..preprocessing import topodnn_features
 from ..preprocessing.pfn import PackedParticles
 from ..results import Measurement
-from ..results.claims import N_BOOT, bootstrap_many, pick, seed_or_bootstrap
+from ..results.claims import N_BOOT, bootstrap_many, clear_difference, pick, seed_or_bootstrap
 from ..training import training_throughput
 from ..training.loop import TrainHistory
 from ..training.recipes import PFN_DEFAULTS, train_pfn, train_topodnn
+from ..xai.nap import NAP, SPARSE_RNA, sequential_nap
 from .baselines import fit_and_score
 from .latent import TopKStudy, latent_and_logits
 from .performance import performance_table, seed_metrics
@@ -320,3 +322,53 @@ def padding_claim(counts: np.ndarray, slots: int = 200, n_boot: int = N_BOOT, se
     most = pick(Measurement(0.5), m, ", so most of every stored jet is padding",
                 ", so most slots hold a particle", "")
     return f"a jet fills {m.value:.0%} of them on average{most}"
+
+
+# ------------------------------------------------------------------ activation patterns
+#: the PFN's two sub-networks, as the NAP figures and tables name them
+PFN_PARTS = ("Φ", "F")
+
+
+def pfn_naps(model: PFN, particles: PackedParticles, y: np.ndarray,
+             class_names: Mapping[int, str]) -> dict[str, NAP]:
+    """NAPs of the per-particle network Φ (its RNA sums over every particle of a class's
+    jets, latent layer included) and of the head F (over the jets' latents)."""
+    y = np.asarray(y)
+    Z = latent_and_logits(model, particles)[0]
+    return {"Φ": sequential_nap(model.phi, particles.features, y[particles.jet_index], class_names),
+            "F": sequential_nap(model.F, Z, y, class_names)}
+
+
+def pfn_sparsity(models: Sequence[PFN], particles: PackedParticles, y: np.ndarray,
+                 class_names: Mapping[int, str],
+                 threshold: float = SPARSE_RNA) -> dict[str, Measurement]:
+    """Sparsity of Φ and of F (``"Φ overall"``, ``"F top"``, ...; overall: sparse for every
+    class), mean ± spread over the trained networks."""
+    per_model = []
+    for model in models:
+        naps = pfn_naps(model, particles, y, class_names)
+        per_model.append({f"{part} {k}": v for part, nap in naps.items()
+                          for k, v in nap.sparsity(threshold).items()})
+    return {k: Measurement.of([m[k] for m in per_model]) for k in per_model[0]}
+
+
+def pfn_layer_table(naps: Mapping[str, NAP], threshold: float = SPARSE_RNA) -> pd.DataFrame:
+    """Per layer of Φ and F: width, sparse share per class and overall, dead nodes."""
+    frames = {part: pd.DataFrame(nap.layer_table(threshold)) for part, nap in naps.items()}
+    for part, frame in frames.items():
+        frame.index = [f"{part} layer {k + 1}" for k in range(len(frame))]
+    return pd.concat(frames.values()).rename_axis("layer")
+
+
+def pfn_sparsity_claim(m: Mapping[str, Measurement], paper: Mapping[str, float]) -> str:
+    """Φ against F (which sub-network is sparser, with the spread over seeds) and both
+    against the paper's honest PFN (Delphes jets, 1.2 M training jets)."""
+    phi, f = m["Φ overall"], m["F overall"]
+    order = ("a single training seed gives no spread to tell them apart"
+             if math.isnan(phi.spread) or math.isnan(f.spread) else
+             {1: "Φ is clearly sparser than F", -1: "F is clearly sparser than Φ",
+              0: "the two are indistinguishable at this statistics"}[clear_difference(phi, f)])
+    same = (paper["phi"] > paper["F"]) == (phi.value > f.value)
+    return (f"Overall, Φ has a sparsity of {phi.text('{:.2f}')} and F of {f.text('{:.2f}')}: "
+            f"{order} (the paper's honest PFN: Φ {paper['phi']:.3f}, F {paper['F']:.2f}, "
+            f"{'the same order' if same else 'the other order'})")

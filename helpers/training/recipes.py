@@ -15,7 +15,7 @@ from ..cache import array_fingerprint
 from ..config import Profile, get_profile
 from ..data.jets import JetSet
 from ..models import PFN, PackedInputs, RecNN, TopoDNN
-from ..preprocessing import topodnn_features
+from ..preprocessing import N_CONSTITUENTS, topodnn_features
 from ..preprocessing.recnn import NODE_FEATURES, TaskTrees
 from .loop import TrainHistory, train_cached
 
@@ -58,11 +58,14 @@ def recnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
 
 def train_topodnn(train: JetSet, val: JetSet, profile: Profile | str, seed: int,
                   device: str = "auto", n_train: int | None = None,
+                  n_constituents: int = N_CONSTITUENTS,
                   **overrides) -> tuple[TopoDNN, TrainHistory]:
-    """Train (or load from the cache) a TopoDNN on the first ``n_train`` training jets."""
+    """Train (or load from the cache) a TopoDNN on the first ``n_train`` training jets, fed
+    the ``n_constituents`` leading constituents (the paper: 30; the input layer follows)."""
     cfg = topodnn_config(profile, seed, **overrides)
-    X_tr, y_tr = topodnn_features(train)[:n_train], train.labels[:n_train].astype(np.float32)
-    X_va, y_va = topodnn_features(val), val.labels.astype(np.float32)
+    X_tr = topodnn_features(train, n_constituents=n_constituents)[:n_train]
+    y_tr = train.labels[:n_train].astype(np.float32)
+    X_va, y_va = topodnn_features(val, n_constituents=n_constituents), val.labels.astype(np.float32)
     return train_cached(lambda: TopoDNN(X_tr.shape[1], tuple(cfg["hidden"])),
                         {**cfg, "arch": "TopoDNN"}, X_tr, y_tr, X_va, y_va,
                         name=f"topodnn-s{seed}", data_key=array_fingerprint(X_tr, y_tr, X_va, y_va),

@@ -9,7 +9,8 @@ positive attribution pushes the output up, i.e. towards the signal class.
 - :mod:`.differential` -- differential relevance and MAD relevance (forward passes only)
 - :mod:`.shap_kernel`  -- KernelSHAP via the ``shap`` package
 - :mod:`.exact`        -- exact Shapley values by enumeration and linear-model closed forms
-- :mod:`.lrp`          -- layer-wise relevance propagation for ReLU MLPs (epsilon, gamma, z+)
+- :mod:`.lrp`          -- layer-wise relevance propagation for ReLU MLPs (epsilon, gamma, z+,
+  zB and flat at the input, the usual composite)
 - :mod:`.agreement`    -- rank agreement and top-k overlap between attributions
 - :mod:`.nap`          -- neural activation patterns: RNA, sparsity, pruning of ReLU MLPs
 - :mod:`.saliency`     -- gradient saliency of the nodes of a recursive network
@@ -20,12 +21,13 @@ The studies that apply them to the book's networks are in :mod:`helpers.studies`
 
 from .differential import differential_relevance, mad_relevance
 from .exact import exact_shapley
-from .lrp import Rule, lrp, mean_behaviour_relevance
+from .lrp import Rule, composite_rules, lrp, mean_behaviour_relevance
 from .occlusion import delta_auc
 from .shap_kernel import kernel_shap, sample_background
 
 __all__ = [
     "Rule",
+    "composite_rules",
     "delta_auc",
     "differential_relevance",
     "exact_shapley",

@@ -9,7 +9,21 @@ Rules (Montavon et al., "Layer-wise relevance propagation: an overview", 2019):
 
 - ``epsilon``: ``w' = w``, ``b' = b``;
 - ``gamma``:   ``w' = w + gamma w^+``, ``b' = b + gamma b^+`` (favours positive contributions);
-- ``zplus``:   ``w' = w^+``, ``b' = 0`` (the ``gamma -> inf`` limit).
+- ``zplus``:   ``w' = w^+``, ``b' = 0`` (the ``gamma -> inf`` limit);
+- ``zB`` (input layer only, inputs bounded by ``low <= x <= high``): the contribution of
+  input ``j`` to neuron ``k`` is ``x_j w_jk - low_j w^+_jk - high_j w^-_jk``, non-negative
+  for any sign of ``x``; the layer conserves relevance exactly (no bias absorbs any);
+- ``flat`` (input layer only): each neuron shares its relevance equally among the inputs
+  it is connected to (conserving; ignores the input values).
+
+The **composite** practitioners use (Montavon et al., 2019, Sec. 10.2 and Kohlbrenner et al.,
+2020) is :func:`composite_rules`: ``epsilon`` near the output, ``gamma`` in the middle and a
+rule for bounded or signed inputs (``zB``, or ``flat``) at the input layer.
+
+With ``epsilon -> 0`` every layer's rule is exact Taylor redistribution and LRP equals
+**gradient x input** for a ReLU network, biases included (the relevance of a neuron is its
+pre-activation times the gradient of the logit with respect to it, by induction from the
+output); ``tests/test_xai.py`` checks this.
 
 ReLUs pass relevance through unchanged.  **Conservation**: a layer conserves
 ``sum_j R_j = sum_k R_k z'_k / (z_k + eps sign(z_k))`` with ``z'_k = z_k - b'_k``, so with zero
@@ -29,7 +43,9 @@ import numpy as np
 import torch
 from torch import nn
 
-RuleName = Literal["epsilon", "gamma", "zplus"]
+RuleName = Literal["epsilon", "gamma", "zplus", "zB", "flat"]
+#: rules valid only at the input layer
+INPUT_RULES = ("zB", "flat")
 
 
 @dataclass(frozen=True)
@@ -39,10 +55,28 @@ class Rule:
     name: RuleName = "epsilon"
     epsilon: float = 1e-9
     gamma: float = 0.25
+    #: ``zB``: the inputs' lower and upper bounds, one value each or one per input
+    low: float | tuple[float, ...] | None = None
+    high: float | tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.name not in ("epsilon", "gamma", "zplus"):
+        if self.name not in ("epsilon", "gamma", "zplus", *INPUT_RULES):
             raise ValueError(f"unknown LRP rule {self.name!r}")
+        if self.name == "zB" and (self.low is None or self.high is None):
+            raise ValueError("the zB rule needs the inputs' bounds low and high")
+
+
+def composite_rules(n_layers: int, input_rule: Rule | str = "flat", n_epsilon: int = 2,
+                    gamma: float = 0.25, epsilon: float = 1e-9) -> list[Rule]:
+    """The usual composite, input to output: ``input_rule`` at the input layer (``zB`` for
+    bounded inputs, ``flat`` for signed ones without bounds), ``gamma`` in the middle and
+    ``epsilon`` in the last ``n_epsilon`` layers."""
+    if n_layers < 2:
+        raise ValueError(f"a composite needs at least two layers, got {n_layers}")
+    first = input_rule if isinstance(input_rule, Rule) else Rule(input_rule, epsilon, gamma)
+    n_eps = min(n_epsilon, n_layers - 1)
+    return ([first] + [Rule("gamma", epsilon, gamma)] * (n_layers - 1 - n_eps)
+            + [Rule("epsilon", epsilon, gamma)] * n_eps)
 
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
@@ -71,7 +105,12 @@ def _resolve_rules(
         rules = [rules] * n_layers
     if len(rules) != n_layers:
         raise ValueError(f"need one rule per linear layer ({n_layers}), got {len(rules)}")
-    return [r if isinstance(r, Rule) else Rule(r, epsilon, gamma) for r in rules]
+    resolved = [r if isinstance(r, Rule) else Rule(r, epsilon, gamma) for r in rules]
+    misplaced = [i for i, r in enumerate(resolved) if r.name in INPUT_RULES and i > 0]
+    if misplaced:
+        raise ValueError(f"rules {', '.join(INPUT_RULES)} apply to the input layer only "
+                         f"(given for layer(s) {misplaced})")
+    return resolved
 
 
 def _modified_params(layer: nn.Linear, rule: Rule, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
@@ -94,6 +133,24 @@ def _propagate(a: torch.Tensor, R: torch.Tensor, w: torch.Tensor, b: torch.Tenso
     return a * (s @ w)
 
 
+def _propagate_input(X: torch.Tensor, R: torch.Tensor, layer: nn.Linear, rule: Rule) -> torch.Tensor:
+    """The ``zB`` or ``flat`` rule at the input layer (both conserve relevance exactly)."""
+    w = layer.weight.detach().to("cpu", X.dtype)
+    if rule.name == "flat":
+        ones = (w != 0).to(X.dtype)  # the inputs each neuron is connected to
+        share = R / ones.sum(dim=1).clamp(min=1)
+        return share @ ones
+    low = torch.as_tensor(rule.low, dtype=X.dtype).expand(X.shape[1])
+    high = torch.as_tensor(rule.high, dtype=X.dtype).expand(X.shape[1])
+    if torch.any(X < low - 1e-12) or torch.any(X > high + 1e-12):
+        raise ValueError("inputs outside the zB rule's bounds [low, high]")
+    wp, wn = w.clamp(min=0), w.clamp(max=0)
+    z = X @ w.T - low @ wp.T - high @ wn.T
+    den = z + rule.epsilon * torch.where(z >= 0, 1.0, -1.0).to(z.dtype)
+    s = torch.where(den != 0, R / torch.where(den != 0, den, 1.0), 0.0)
+    return X * (s @ w) - low * (s @ wp) - high * (s @ wn)
+
+
 @torch.no_grad()
 def _lrp_batch(layers: list[nn.Linear], rules: list[Rule], X: torch.Tensor) -> torch.Tensor:
     plain = [_modified_params(layer, Rule(), X.dtype) for layer in layers]
@@ -103,7 +160,10 @@ def _lrp_batch(layers: list[nn.Linear], rules: list[Rule], X: torch.Tensor) -> t
     w, b = plain[-1]
     R = acts[-1] @ w.T + b  # relevance of the output layer: the logit, (n, 1)
     for layer, rule, a in zip(reversed(layers), reversed(rules), reversed(acts)):
-        R = _propagate(a, R, *_modified_params(layer, rule, X.dtype), rule.epsilon)
+        if rule.name in INPUT_RULES:
+            R = _propagate_input(a, R, layer, rule)
+        else:
+            R = _propagate(a, R, *_modified_params(layer, rule, X.dtype), rule.epsilon)
     return R
 
 

@@ -28,6 +28,7 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..models import TopoDNN
 
@@ -189,6 +190,37 @@ def neural_activation_pattern(model: TopoDNN, X: np.ndarray, y: np.ndarray,
     ``class_names`` (``{label: name}``, e.g. ``{1: "top", 0: "QCD"}``)."""
     y = np.asarray(y)
     return NAP({name: activation_stats(model, X[y == label], batch_size)
+                for label, name in class_names.items()})
+
+
+@torch.no_grad()
+def sequential_activation_stats(net: nn.Sequential, X: np.ndarray,
+                                batch_size: int = 65536) -> ActivationStats:
+    """:class:`ActivationStats` of every ReLU output of a ``Linear``/``ReLU`` stack (a PFN's
+    per-particle network Φ on particles, or its head F on latents); ``n_jets`` then counts
+    the rows of ``X`` (particles for Φ)."""
+    widths = [m.out_features for m, nxt in zip(net, list(net)[1:])
+              if isinstance(m, nn.Linear) and isinstance(nxt, nn.ReLU)]
+    stats = ActivationStats([np.zeros(w) for w in widths],
+                            [np.zeros(w, dtype=np.int64) for w in widths], 0)
+    device = next(net.parameters()).device
+    net.eval()
+    for i in range(0, len(X), batch_size):
+        h = torch.as_tensor(np.asarray(X[i:i + batch_size], np.float32), device=device)
+        acts = []
+        for module in net:
+            h = module(h)
+            if isinstance(module, nn.ReLU):
+                acts.append(h.cpu().numpy())
+        stats = stats + ActivationStats.from_activations(acts)
+    return stats
+
+
+def sequential_nap(net: nn.Sequential, X: np.ndarray, y: np.ndarray,
+                   class_names: Mapping[int, str], batch_size: int = 65536) -> NAP:
+    """The :class:`NAP` of a ``Linear``/``ReLU`` stack on rows ``X`` labelled ``y``."""
+    y = np.asarray(y)
+    return NAP({name: sequential_activation_stats(net, X[y == label], batch_size)
                 for label, name in class_names.items()})
 
 

@@ -68,6 +68,16 @@ PUBLISHED: dict[str, Published] = {
     "khot.pfn.parameters": _khot(82458, "paper, PFN architecture", "two softmax outputs"),
     "khot.pfn.sparsity.phi": _khot(0.811, "paper, NAP of the PFN", "Phi"),
     "khot.pfn.sparsity.F": _khot(0.53, "paper, NAP of the PFN", "F"),
+    # the slides' re-optimised PFN (leaky era): Phi (3, 100, 64, 64), F (64, 2)
+    "khot.pfn_reoptimised.phi": _khot((100, 64, 64), "slides 'NAP Diagrams' (re-optimisation "
+                                      "table)", "Phi widths after the 3 inputs", leaky=True),
+    "khot.pfn_reoptimised.parameters": _khot(17000, "slides 'NAP Diagrams' (re-optimisation table)",
+                                             "'17k' on the slide; the listed widths give about "
+                                             "11 k with a two-output head", leaky=True),
+    "khot.pfn_reoptimised.auc": _khot(0.994, "slides 'NAP Diagrams' (re-optimisation table)",
+                                      leaky=True),
+    "khot.pfn_reoptimised.baseline_auc": _khot(0.997, "slides 'NAP Diagrams' (re-optimisation "
+                                               "table)", "the leaky baseline PFN", leaky=True),
     "khot.pfn_leaky.auc": _khot(0.997, "slides 'A Note of PFN's Performance'", leaky=True),
     "khot.pfn_leaky.accuracy": _khot(0.977, "slides 'A Note of PFN's Performance'", leaky=True),
     "khot.pfn_leaky.angle_delta_auc": _khot(

@@ -617,3 +617,29 @@ def test_pfn_naps_cover_phi_per_particle_and_f_per_jet():
     assert {"Φ overall", "F overall", "Φ top", "F QCD"} <= set(m) and m["Φ overall"].n == 2
     assert list(pfn_layer_table(naps).index) == ["Φ layer 1", "Φ layer 2", "F layer 1"]
     assert pfn_sparsity_claim(m, {"phi": 0.811, "F": 0.53}).startswith("Overall, Φ has a sparsity")
+
+
+def test_reoptimised_claim_follows_the_spreads():
+    from helpers.results import Measurement
+    from helpers.studies.pfn import reoptimised_claim
+
+    small, base = {"auc": Measurement(0.950, 0.002, 3)}, {"auc": Measurement(0.960, 0.002, 3)}
+    text = reoptimised_claim(small, base, 11154, 82357, Measurement(0.5, 0.02, 3),
+                             Measurement(0.7, 0.02, 3))
+    assert "With 11,154 parameters instead of 82,357" in text
+    assert "clearly lower than the baseline's" in text and "clearly busier than" in text
+    close = reoptimised_claim({"auc": Measurement(0.959, 0.004, 3)}, base, 1, 2,
+                              Measurement(0.7, 0.05, 3), Measurement(0.7, 0.02, 3))
+    assert "indistinguishable from the baseline's" in close and "as sparse as" in close
+
+
+def test_pfn_sparsity_of_a_head_without_hidden_layers():
+    from helpers.studies.pfn import pfn_sparsity
+
+    rng = np.random.default_rng(6)
+    counts = rng.integers(2, 5, 10)
+    particles = PackedParticles(rng.normal(size=(counts.sum(), 3)).astype(np.float32), counts)
+    torch.manual_seed(0)
+    m = pfn_sparsity([PFN((6, 5), ()).eval()], particles, (np.arange(10) % 2).astype(np.int8),
+                     {1: "top", 0: "QCD"})
+    assert "Φ overall" in m and not any(k.startswith("F ") for k in m)

@@ -75,6 +75,8 @@ def test_pick_follows_the_spread():
     assert pick(M(0.5, 0.1), M(1.0, 0.1), "up", "down", "same") == "down"
     assert pick(M(0.55, 0.1), M(0.5, 0.1), "up", "down", "same") == "same"
     assert pick(M(0.9), M(0.5), "up", "down", "same") == "same"  # no spread: never clear
+    assert pick(M(0.9), M(0.5), "up", "down", "same", unknown="?") == "?"  # said so when asked
+    assert pick(M(1.0, 0.1), M(0.5, 0.1), "up", "down", "same", unknown="?") == "up"
 
 
 # --------------------------------------------------------------------- NAP measurements

@@ -16,7 +16,6 @@ The latent-space analysis is in :mod:`helpers.studies.latent`, the label leak in
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -32,7 +31,7 @@ from ..models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameter
 from ..preprocessing import topodnn_features
 from ..preprocessing.pfn import PackedParticles
 from ..results import Measurement
-from ..results.claims import N_BOOT, bootstrap_many, clear_difference, pick, seed_or_bootstrap
+from ..results.claims import N_BOOT, bootstrap_many, pick, seed_or_bootstrap
 from ..training import training_throughput
 from ..training.loop import TrainHistory
 from ..training.recipes import PFN_DEFAULTS, train_pfn, train_topodnn
@@ -364,10 +363,9 @@ def pfn_sparsity_claim(m: Mapping[str, Measurement], paper: Mapping[str, float])
     """Φ against F (which sub-network is sparser, with the spread over seeds) and both
     against the paper's honest PFN (Delphes jets, 1.2 M training jets)."""
     phi, f = m["Φ overall"], m["F overall"]
-    order = ("a single training seed gives no spread to tell them apart"
-             if math.isnan(phi.spread) or math.isnan(f.spread) else
-             {1: "Φ is clearly sparser than F", -1: "F is clearly sparser than Φ",
-              0: "the two are indistinguishable at this statistics"}[clear_difference(phi, f)])
+    order = pick(phi, f, "Φ is clearly sparser than F", "F is clearly sparser than Φ",
+                 "the two are indistinguishable at this statistics",
+                 unknown="a single training seed gives no spread to tell them apart")
     same = (paper["phi"] > paper["F"]) == (phi.value > f.value)
     return (f"Overall, Φ has a sparsity of {phi.text('{:.2f}')} and F of {f.text('{:.2f}')}: "
             f"{order} (the paper's honest PFN: Φ {paper['phi']:.3f}, F {paper['F']:.2f}, "
@@ -381,10 +379,9 @@ def reoptimised_claim(small: Mapping[str, Measurement], base: Mapping[str, Measu
     """The smaller PFN against the baseline: AUC (with its spread) and the Φ sparsity."""
     auc_text = pick(small["auc"], base["auc"], "clearly higher than", "clearly lower than",
                     "indistinguishable from")
-    sp_text = ("without a spread from a single seed, not to be told from"
-               if math.isnan(small_sparsity.spread) or math.isnan(base_sparsity.spread) else
-               pick(small_sparsity, base_sparsity, "clearly sparser than", "clearly busier than",
-                    "as sparse as, within the spread,"))
+    sp_text = pick(small_sparsity, base_sparsity, "clearly sparser than", "clearly busier than",
+                   "as sparse as, within the spread,",
+                   unknown="without a spread from a single seed, not to be told from")
     return (f"With {n_small:,} parameters instead of {n_base:,}, the smaller PFN reaches an AUC "
             f"of {small['auc'].text('{:.4f}')}, {auc_text} the baseline's "
             f"{base['auc'].text('{:.4f}')}; its Φ, with an overall sparsity of "

@@ -183,11 +183,10 @@ if generated:
 # not of the jets. {numref}`fig-jets-kinematic-control` shows the spectra of every task's
 # test jets; the table gives the AUC of each variable alone (in the better direction, ± its
 # standard error) before and after *matching*: in every bin of ($p_T$, $|\eta|$), as many
-# jets of each class as the rarer class has there (`helpers.data.matching`).
-# {glue:md}`shortcut:myst` {glue:md}`shortcut_matched:myst`
+# jets of each class as the rarer class has there, in bins as fine as the sample allows
+# (`helpers.data.matching`). {glue:md}`shortcut:myst` {glue:md}`shortcut_matched:myst`
 #
-# The chapters of this edition still train and evaluate on the unmatched samples; where a
-# task shows a shortcut here, its numbers in chapter 5 include what the spectrum gives.
+# {glue:md}`shortcut_inputs:myst`
 
 # %%
 test_sets = study.task_test_sets(prof, seed, data_source, data_dir, workers)
@@ -196,6 +195,7 @@ for key, m in study.shortcut_records(controls).items():
     results.record(key, m, fmt="{:.3f}")
 for key, sentence in study.shortcut_claims(controls).items():
     results.claim(key, sentence)
+results.claim("shortcut_inputs", study.inputs_claim(controls))
 study.shortcut_table(controls)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Jet $p_T$ (left, GeV) and $|\\eta|$ (right) of the signal and background test jets of every task (one row a task), each histogram normalised to unit area: a difference between the two classes is a kinematic shortcut a network can use.", "name": "fig-jets-kinematic-control"}}

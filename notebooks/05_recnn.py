@@ -55,7 +55,7 @@ from helpers.plots import recnn as rplots
 from helpers.plots import transfer as tplots
 from helpers.plots.performance import roc_curves
 from helpers.results import ChapterRecord
-from helpers.studies import lund, recnn, transfer
+from helpers.studies import architectures, lund, recnn, shortcut, transfer
 from helpers.training.recipes import recnn_config
 
 prof, settings, device, seeds = start_chapter("recnn", profile, device, seed, data_source)
@@ -69,6 +69,16 @@ results = ChapterRecord("05_recnn", prof, seeds, data_source, explains="recnn-di
 # `max_jets`). With `data_source="benchmark"`, the top/QCD jets come from the original
 # benchmark files {cite}`Kasieczka:2019dbj`; W and quark/gluon jets are always generated.
 #
+# **Matched spectra.** Chapter 0 measured a kinematic shortcut: the W′ puts the W jets'
+# $p_T$ spectrum on a slope that the QCD spectrum does not share, so the jet $p_T$ alone
+# separates W from QCD jets. The RecNN reads the absolute $p$, $E$, $p_T$ and $\eta$ of every
+# node, so it could learn the spectrum instead of the substructure. This chapter therefore
+# trains, evaluates, probes, transfers and explains on **matched** jets: in every split of
+# every task, each bin of (jet $p_T$, $|\eta|$) keeps as many jets of each class as the rarer
+# class has there (`helpers.data.matching`), and every task is then cut to the same number
+# of jets per split. {glue:md}`matching_kept:myst` The section "What the spectrum was worth"
+# repeats the key numbers on the unmatched jets.
+#
 # Every jet is reclustered with C/A (`helpers.physics.trees`). The tree has one **leaf** per
 # constituent and one **inner node** per merging, whose four-momentum is the sum of its two
 # children; the harder child (higher $p_T$) is stored first. The trees are cached on disk, so
@@ -78,6 +88,7 @@ results = ChapterRecord("05_recnn", prof, seeds, data_source, explains="recnn-di
 start = time.perf_counter()
 splits, tasks = recnn.load_tasks(prof, seed, data_dir, data_source, settings["max_jets"])
 print(f"loading + trees for all tasks: {time.perf_counter() - start:.0f} s")
+results.claim("matching_kept", shortcut.kept_claim(splits, tasks, settings["max_jets"]))
 recnn.tree_table(tasks).style.format("{:.0f}").format({"nodes per jet": "{:.1f}"})
 
 # %% [markdown]
@@ -224,8 +235,41 @@ fig = rplots.layer_probe_heatmap(layer_r2)
 # %% [markdown]
 # {glue:md}`probe_layers:myst` (The spread of a mean over observables is bounded by the mean of
 # their seed spreads, which is used here.) A narrow last layer can keep little more than
-# what separates top from QCD. Cheng found the RecNN embedding more readable than the last
-# layers of a fully connected network, an LSTM and a CNN.
+# what separates top from QCD.
+#
+# ### Every architecture of the book, probed alike
+#
+# Cheng found the RecNN embedding more readable than the last layers of a fully connected
+# network, an LSTM and a CNN. Here every tagger of the book is probed on the same top/QCD
+# test jets with the same observables and probes, each at the layer that plays the role of
+# the jet's representation: the TopoDNN's 102-node layer, the PFN's latent sum
+# $\sum_i \Phi(p_i)$ of chapter 4, the RecNN embedding, and two new networks trained here on
+# the chapter's jets (`helpers.models.lstm`, `helpers.models.cnn`; their recipes are printed
+# below): an **LSTM** that reads the leading constituents hardest first, as
+# $(z, \ln z, \Delta\eta, \Delta\phi)$ relative to the jet axis, and whose final state is the
+# representation; and a small **CNN** on jet images of the $p_T$ fraction per pixel (two
+# convolution and pooling blocks, then a dense layer, the representation). The TopoDNN and the PFN are
+# chapters 1 and 4's models, trained on the unmatched top/QCD jets (their inputs are relative
+# to the jet axis, so $|\eta|$ never reaches them; chapter 0 gives the top/QCD $p_T$ control).
+# The last rows give each network's test AUC on the same jets and how many numbers its
+# representation holds: a wider one gives a linear probe more directions to fit.
+
+# %%
+print(architectures.recipes(prof, seed))
+reps = architectures.representations(tasks["top_qcd"], splits["top_qcd"],
+                                     {s: preds["top_qcd", s] for s in seeds}, prof, seeds,
+                                     device, settings["probe_jets"])
+arch = architectures.architecture_probes(reps, tasks["top_qcd"], obs["top_qcd"], list(recnn.PROBES))
+for key, sentence in architectures.architecture_claims(arch, recnn.PROBES).items():
+    results.claim(key, sentence)
+for a, m in arch.auc.items():
+    results.record(f"architecture_auc_{a}", m)
+architectures.r2_table(arch, recnn.PROBES)
+
+# %% [markdown]
+# {glue:md}`architectures_mean:myst` {glue:md}`architectures_best:myst`
+# {glue:md}`architectures_pixels:myst` What is readable is not what is used: a probe says
+# what a representation holds, not what the output depends on.
 
 # %% [markdown]
 # ## Transferability
@@ -393,6 +437,26 @@ lund.region_uncertainties(tasks, saliency.node_saliency_seeds).unstack("class").
 # - *A small gradient per node is not the same as no importance*: many soft nodes with small
 #   gradients can add up, and the multiplicity — a count of exactly such nodes — is the
 #   classic quark/gluon observable.
+
+# %% [markdown]
+# ## What the spectrum was worth
+#
+# The same RecNNs (same recipe and seeds, the profile's `transfer_seeds`), trained once on
+# the matched jets of this chapter and once on the unmatched jets — as many per split as the
+# matched version has, so that only the choice of jets differs, not their number — and
+# compared on the numbers the spectrum could move: the AUC
+# of the jet $p_T$ alone on the test jets, the RecNN's AUC, the W ↔ top transfer, and how
+# fast the saliency fades away from the root (the mean saliency of inner nodes at depths 1–2
+# over that at depths 6–8, signal jets). Each version is evaluated on its own test jets.
+# {glue:md}`matching_pt:myst` {glue:md}`matching_moved:myst`
+
+# %%
+versions = shortcut.compare_versions(splits, tasks, prof, transfer_seeds, seed, device)
+for key, m in shortcut.matching_records(versions).items():
+    results.record(key, m)
+for key, sentence in shortcut.shortcut_claims(versions).items():
+    results.claim(key, sentence)
+shortcut.comparison_table(versions)
 
 # %% [markdown]
 # ## How much level batching buys

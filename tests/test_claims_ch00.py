@@ -197,8 +197,38 @@ def test_shortcut_claims_name_the_task_with_a_spectrum_difference():
     # no spectrum difference anywhere: nothing is called a shortcut
     calm = study.shortcut_claims({"top_qcd": controls["top_qcd"]})
     assert calm["shortcut"].startswith("On the test jets, no task is separated")
-    # a matching too coarse to remove the shortcut is reported as such
-    coarse = study.shortcut_claims(controls, limit=0.5)
-    assert "finer bins are needed" in coarse["shortcut_matched"]
     table = study.shortcut_table(controls)
     assert list(table.index) == ["W/QCD", "top/QCD"]
+
+
+def test_inputs_claim_measures_whether_the_top_pt_reaches_the_topodnn():
+    from helpers.results import Measurement
+
+    def control(pt_auc: float):
+        m = Measurement(pt_auc, 0.005)
+        return study.ShortcutControl("top_qcd", {"pt": m, "abs_eta": m}, {"pt": m, "abs_eta": m},
+                                     (600.0, 600.0), 0.9)
+
+    calm = study.inputs_claim({"top_qcd": control(0.515)})
+    assert calm.startswith("Chapter 5's RecNN reads the absolute momenta")
+    assert "0.515 ± 0.005, not clearly above 0.52, so both train on the unmatched" in calm
+    loud = study.inputs_claim({"top_qcd": control(0.56)})
+    assert "clearly above 0.52: the TopoDNN's numbers may contain that shortcut" in loud
+    assert study.inputs_claim({}).endswith("add up to it.")
+
+
+def test_shortcut_matched_separates_clearly_above_from_within_the_error():
+    from helpers.results import Measurement
+
+    def controls(after: Measurement):
+        ok = Measurement(0.505, 0.01)
+        return {"top_qcd": study.ShortcutControl(
+            "top_qcd", {"pt": Measurement(0.6, 0.01), "abs_eta": ok},
+            {"pt": after, "abs_eta": ok}, (600.0, 590.0), 0.8)}
+
+    assert "clearly above 0.52: finer bins are needed" in study.shortcut_claims(
+        controls(Measurement(0.56, 0.01)))["shortcut_matched"]
+    within = study.shortcut_claims(controls(Measurement(0.526, 0.03)))["shortcut_matched"]
+    assert "to within its error of 0.52 or below (the largest: 0.526 ± 0.030" in within
+    assert "brings every one-variable AUC to at most 0.52" in study.shortcut_claims(
+        controls(Measurement(0.515, 0.01)))["shortcut_matched"]

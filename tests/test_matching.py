@@ -83,3 +83,21 @@ def test_match_kinematics_on_jets():
     kin = kinematics.jet_kinematics(matched)
     assert (matched.labels == 1).sum() == (matched.labels == 0).sum()
     assert _one_variable_auc(kin["pt"], matched.labels) < _one_variable_auc(pt, y)
+
+
+def test_automatic_bins_follow_the_sample_size():
+    from helpers.data.matching import ABS_ETA_BINS, PT_BINS, matching_bins
+
+    assert matching_bins(100_000) == (PT_BINS, ABS_ETA_BINS)  # capped
+    assert matching_bins(400) == (4, 2)  # about 8 cells of 50 jets
+    assert matching_bins(0) == (2, 1) and matching_bins(10) == (2, 1)
+    pt, eta = matching_bins(4000)
+    assert pt * eta == pytest.approx(80, rel=0.1) and pt > eta
+    # on a small sample the automatic bins keep more jets than the finest ones, and still
+    # remove the shortcut within the statistical error
+    rng = np.random.default_rng(6)
+    pt_v, eta_v, y = _spectra(300, rng)
+    auto = matched_indices(pt_v, eta_v, y, seed=0)
+    fine = matched_indices(pt_v, eta_v, y, pt_bins=PT_BINS, eta_bins=ABS_ETA_BINS, seed=0)
+    assert len(auto) > len(fine)
+    assert _one_variable_auc(pt_v[auto], y[auto]) < 0.56

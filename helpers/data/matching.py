@@ -5,7 +5,8 @@ spectra inside the common window need not agree: a 1.3 TeV W' puts the W's Jacob
 650 GeV, and its spectrum rises across the 550-650 GeV window while QCD falls.  A network fed
 absolute momenta can then separate the classes by the spectrum alone.  Matching keeps, in
 every (pT, |eta|) bin, as many jets of each class as the rarer class has there (a random
-subset of the other), so that both classes have the same binned spectra.
+subset of the other), so that both classes have the same binned spectra.  The bins are as
+fine as the sample allows (:func:`matching_bins`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,19 @@ import numpy as np
 from ..physics import kinematics
 from .jets import JetSet
 
-#: bins of the matching: jet pT and |eta| (equal-width bins over the sample's range)
+#: the most bins of the matching: jet pT and |eta| (equal-width bins over the sample's range)
 PT_BINS, ABS_ETA_BINS = 20, 8
+#: jets per (pT, |eta|) cell, on average, that the automatic binning aims at: finer bins on
+#: a small sample would leave most cells with one class only and throw most jets away
+JETS_PER_CELL = 50
+
+
+def matching_bins(n_jets: int) -> tuple[int, int]:
+    """``(pT bins, |eta| bins)`` for ``n_jets``: about ``n_jets / JETS_PER_CELL`` cells in the
+    ratio ``PT_BINS : ABS_ETA_BINS``, at most :data:`PT_BINS` x :data:`ABS_ETA_BINS`."""
+    cells = max(n_jets / JETS_PER_CELL, 1.0)
+    pt = int(np.clip(round(np.sqrt(cells * PT_BINS / ABS_ETA_BINS)), 1, PT_BINS))
+    return pt, int(np.clip(round(cells / pt), 1, ABS_ETA_BINS))
 
 
 def bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
@@ -26,11 +38,11 @@ def bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def matched_indices(pt: np.ndarray, abs_eta: np.ndarray, labels: np.ndarray, *,
-                    pt_bins: int = PT_BINS, eta_bins: int = ABS_ETA_BINS,
+                    pt_bins: int | None = None, eta_bins: int | None = None,
                     seed: int = 0) -> np.ndarray:
     """Sorted indices of a subsample in which label 1 and label 0 have the same number of
     jets in every (pT, |eta|) bin: in each bin all jets of the rarer class and a random
-    subset (fixed ``seed``) of the other."""
+    subset (fixed ``seed``) of the other.  Bins not given follow :func:`matching_bins`."""
     pt, abs_eta, labels = (np.asarray(a) for a in (pt, abs_eta, labels))
     if not (len(pt) == len(abs_eta) == len(labels)):
         raise ValueError(f"pt, |eta| and labels differ in length: {len(pt)}, {len(abs_eta)}, "
@@ -39,6 +51,8 @@ def matched_indices(pt: np.ndarray, abs_eta: np.ndarray, labels: np.ndarray, *,
         raise ValueError(f"labels must be 0 or 1, got {sorted(set(np.unique(labels)))}")
     if len(pt) == 0:
         return np.zeros(0, dtype=int)
+    auto = matching_bins(len(pt))
+    pt_bins, eta_bins = pt_bins or auto[0], eta_bins or auto[1]
     i = np.digitize(pt, bin_edges(pt, pt_bins)[1:-1])
     j = np.digitize(abs_eta, bin_edges(abs_eta, eta_bins)[1:-1])
     cell = i * eta_bins + j
@@ -52,8 +66,8 @@ def matched_indices(pt: np.ndarray, abs_eta: np.ndarray, labels: np.ndarray, *,
     return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=int)
 
 
-def match_kinematics(jets: JetSet, *, pt_bins: int = PT_BINS, eta_bins: int = ABS_ETA_BINS,
-                     seed: int = 0) -> JetSet:
+def match_kinematics(jets: JetSet, *, pt_bins: int | None = None,
+                     eta_bins: int | None = None, seed: int = 0) -> JetSet:
     """The subset of ``jets`` whose two classes have the same binned (pT, |eta|) spectra."""
     kin = kinematics.jet_kinematics(jets)
     idx = matched_indices(kin["pt"], np.abs(kin["eta"]), jets.labels, pt_bins=pt_bins,

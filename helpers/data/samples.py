@@ -24,6 +24,7 @@ from ..cache import atomic_path, cached_path, ensure_writable_dir
 from ..config import Profile, get_profile
 from .errors import DataError
 from .jets import JetSet
+from .matching import match_kinematics
 from .processes import JetDefinition, get_process, get_task
 from .shards import ShardSpec, run_shards
 from .store import JetWriter, read_jets, validate, write_attrs
@@ -163,12 +164,17 @@ def task_files(task: str, profile: Profile | str = "standard", seed: int = 0,
 
 def load_task(task: str = "top_qcd", profile: Profile | str = "standard", seed: int = 0,
               data_source: str = "generated", data_dir: str | Path | None = None,
-              **kwargs) -> dict[str, JetSet]:
+              matched: bool = False, **kwargs) -> dict[str, JetSet]:
     """Train/val/test :class:`JetSet` of a task, classes balanced and shuffled (fixed seed).
 
     ``data_source="benchmark"`` reads the original top-tagging files ``train.h5``,
     ``val.h5``, ``test.h5`` from ``data_dir`` instead (task ``top_qcd`` only).
+    ``matched=True`` keeps, in every split, the subset whose two classes have the same
+    binned (pT, |eta|) spectra (:func:`~helpers.data.matching.match_kinematics`).
     """
+    if matched:
+        return {split: match_kinematics(jets, seed=seed) for split, jets in
+                load_task(task, profile, seed, data_source, data_dir, **kwargs).items()}
     prof = get_profile(profile)
     if data_source == "benchmark":
         return _load_benchmark(task, prof, data_dir)

@@ -3,11 +3,13 @@
 Every model returns one logit per jet; see :mod:`helpers.models.common`.
 """
 
+from .cnn import JetCNN
 from .common import Scorer, as_scorer, count_parameters, predict_logits, predict_proba
+from .lstm import ConstituentLSTM
 from .pfn import PFN, PackedInputs, PaddedInputs, PaddedPFN
 from .recnn import RecNN, RecNNHead
 from .topodnn import TopoDNN
 
 __all__ = ["Scorer", "TopoDNN", "as_scorer", "count_parameters", "predict_logits",
            "predict_proba", "PFN", "PackedInputs", "PaddedInputs", "PaddedPFN",
-           "RecNN", "RecNNHead"]
+           "RecNN", "RecNNHead", "ConstituentLSTM", "JetCNN"]

@@ -9,6 +9,7 @@ Register a new preprocessing here (name -> function of a JetSet returning arrays
 
 from .pfn import PFN_FEATURES, PackedParticles, pfn_features
 from .recnn import NODE_FEATURES, TreeInputs, recnn_preprocess
+from .sequence import cnn_features, lstm_features
 from .topodnn import (
                       N_CONSTITUENTS,
                       PT_SCALE,
@@ -21,9 +22,11 @@ PREPROCESSORS = {
     "topodnn": topodnn_features,
     "pfn": pfn_features,
     "recnn": recnn_preprocess,
+    "lstm": lstm_features,
+    "cnn": cnn_features,
 }
 
 __all__ = ["N_CONSTITUENTS", "PT_SCALE", "PREPROCESSORS", "constituent_kinematics",
            "topodnn_feature_names", "topodnn_features",
            "PFN_FEATURES", "PackedParticles", "pfn_features",
-           "NODE_FEATURES", "TreeInputs", "recnn_preprocess"]
+           "NODE_FEATURES", "TreeInputs", "recnn_preprocess", "lstm_features", "cnn_features"]

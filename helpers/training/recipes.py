@@ -14,8 +14,8 @@ import numpy as np
 from ..cache import array_fingerprint
 from ..config import Profile, get_profile
 from ..data.jets import JetSet
-from ..models import PFN, PackedInputs, RecNN, TopoDNN
-from ..preprocessing import N_CONSTITUENTS, topodnn_features
+from ..models import PFN, ConstituentLSTM, JetCNN, PackedInputs, RecNN, TopoDNN
+from ..preprocessing import N_CONSTITUENTS, cnn_features, lstm_features, topodnn_features
 from ..preprocessing.recnn import NODE_FEATURES, TaskTrees
 from .loop import TrainHistory, train_cached
 
@@ -29,6 +29,13 @@ PFN_DEFAULTS = {"phi_sizes": (100, 100, 256), "f_sizes": (100, 100, 100), "lr": 
 #: Cheng's RecNN (after Louppe et al.)
 RECNN_DEFAULTS = {"embed_dim": 70, "hidden": 70, "lr": 1e-3, "batch_size": 64,
                   "max_epochs": 25, "patience": 5}
+
+#: chapter 5's LSTM on the leading constituents and CNN on jet images (Cheng's appendix
+#: architectures, sized for a CPU; :mod:`helpers.models.lstm`, :mod:`helpers.models.cnn`)
+LSTM_DEFAULTS = {"hidden": 64, "head": 64, "n_constituents": 50, "lr": 1e-3,
+                 "batch_size": 128, "max_epochs": 20, "patience": 4}
+CNN_DEFAULTS = {"channels": (8, 16), "dense": 64, "npix": 33, "lr": 1e-3, "batch_size": 128,
+                "max_epochs": 20, "patience": 4}
 
 
 def model_config(block: str, defaults: dict, profile: Profile | str, seed: int,
@@ -98,3 +105,35 @@ def train_recnn(task: TaskTrees, profile: Profile | str, seed: int, device: str 
                         {**cfg, "arch": "RecNN", "task": task.name, "features": NODE_FEATURES},
                         task.inputs("train"), task.labels("train"), task.inputs("val"),
                         task.labels("val"), name=f"recnn-{task.name}-s{seed}", device=device)
+
+
+def lstm_config(profile: Profile | str, seed: int, **overrides) -> dict:
+    """Training config of chapter 5's LSTM for a profile (block ``lstm``)."""
+    return model_config("lstm", LSTM_DEFAULTS, profile, seed, overrides)
+
+
+def cnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
+    """Training config of chapter 5's CNN for a profile (block ``cnn``)."""
+    return model_config("cnn", CNN_DEFAULTS, profile, seed, overrides)
+
+
+def train_lstm(train: JetSet, val: JetSet, profile: Profile | str, seed: int,
+               device: str = "auto", **overrides) -> tuple[ConstituentLSTM, TrainHistory]:
+    """Train (or load from the cache) the LSTM on the leading constituents of ``train``."""
+    cfg = lstm_config(profile, seed, **overrides)
+    X_tr, X_va = (lstm_features(j, cfg["n_constituents"]) for j in (train, val))
+    y_tr, y_va = train.labels.astype(np.float32), val.labels.astype(np.float32)
+    return train_cached(lambda: ConstituentLSTM(X_tr.shape[-1] - 1, cfg["hidden"], cfg["head"]),
+                        {**cfg, "arch": "ConstituentLSTM"}, X_tr, y_tr, X_va, y_va,
+                        name=f"lstm-s{seed}", device=device)
+
+
+def train_cnn(train: JetSet, val: JetSet, profile: Profile | str, seed: int,
+              device: str = "auto", **overrides) -> tuple[JetCNN, TrainHistory]:
+    """Train (or load from the cache) the CNN on the jet images of ``train``."""
+    cfg = cnn_config(profile, seed, **overrides)
+    X_tr, X_va = (cnn_features(j, cfg["npix"]) for j in (train, val))
+    y_tr, y_va = train.labels.astype(np.float32), val.labels.astype(np.float32)
+    return train_cached(lambda: JetCNN(cfg["npix"], tuple(cfg["channels"]), cfg["dense"]),
+                        {**cfg, "arch": "JetCNN"}, X_tr, y_tr, X_va, y_va,
+                        name=f"cnn-s{seed}", device=device)

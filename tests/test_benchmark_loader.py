@@ -227,3 +227,19 @@ def test_write_benchmark_layout_rejects(tmp_path):
         write_benchmark_layout(jets, tmp_path / "x.h5", chunk_size=0)
     with pytest.raises(ValueError, match="no jets"):
         write_benchmark_layout(jets.subset(slice(0, 0)), tmp_path / "x.h5")
+
+
+def test_a_benchmark_file_smaller_than_the_profile_says_so(tmp_path):
+    from helpers.data import load_task
+    from helpers.data.samples import BenchmarkSizeWarning
+
+    cons, labels, truth = make_jets(60, slots=20)
+    for split in ("train", "val", "test"):
+        write_benchmark_layout(JetSet(cons, labels, truth), tmp_path / f"{split}.h5")
+    with pytest.warns(BenchmarkSizeWarning) as caught:
+        splits = load_task("top_qcd", "ci", data_source="benchmark", data_dir=tmp_path)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 3 and all("holds 60 usable jets, fewer than the" in m
+                                      for m in messages)
+    assert "800 that profile 'ci' asks for (400 per class): the train split" in messages[0]
+    assert len(splits["train"]) == 60

@@ -19,7 +19,7 @@ from .chapters import discover_chapters, select_chapters
 from .errors import BookError, log
 from .execute import DATA_SOURCES, ChapterRun, RunOptions, execute_chapters
 from .paths import EDITIONS, BuildPaths, build_paths
-from .render import render_book
+from .render import check_unmixed, render_book
 
 
 def _commit() -> str | None:
@@ -88,12 +88,21 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated chapter names, e.g. 00_jets,01_topodnn "
                              "(default: every notebook in _toc.yml)")
     common.add_argument("--build-dir", default=None,
-                        help="output root; the build goes to BUILD_DIR/<profile> (default: _build)")
+                        help="output root; the build goes to BUILD_DIR/<profile>, with "
+                             "-benchmark and -seed<N> appended for those options "
+                             "(default: _build)")
+
+    # what changes the results: it also names the build folder (helpers.book.paths.build_name)
+    variant = argparse.ArgumentParser(add_help=False)
+    variant.add_argument("--seed", type=int, default=0,
+                         help="first training seed (default 0; another seed builds into "
+                              "BUILD_DIR/<profile>-seed<N>)")
+    variant.add_argument("--data-source", default="generated", choices=DATA_SOURCES,
+                         help="generated jets (default) or the benchmark files (built into "
+                              "BUILD_DIR/<profile>-benchmark)")
 
     run = argparse.ArgumentParser(add_help=False)
     run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--data-source", default="generated", choices=DATA_SOURCES)
     run.add_argument("--data-dir", default="",
                      help="folder with the benchmark train.h5/val.h5/test.h5 (data-source benchmark)")
     run.add_argument("--timeout", type=float, default=None,
@@ -108,9 +117,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="reader: solutions collapsed (html/); student: solutions removed "
                            "(html-student/)")
 
-    sub.add_parser("build", parents=[common, run, rend], help="execute, then render")
-    sub.add_parser("execute", parents=[common, run], help="execute only")
-    sub.add_parser("render", parents=[common, rend],
+    sub.add_parser("build", parents=[common, variant, run, rend], help="execute, then render")
+    sub.add_parser("execute", parents=[common, variant, run], help="execute only")
+    sub.add_parser("render", parents=[common, variant, rend],
                    help="render only, from the executed notebooks of a previous run")
     sub.add_parser("list", help="list the chapters found in _toc.yml")
     return parser
@@ -125,13 +134,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{chapter.name}\t{chapter.source.relative_to(REPO_ROOT)}")
             return 0
         chapters = select_chapters(chapters, args.chapters.split(",") if args.chapters else None)
-        paths = build_paths(args.profile, args.build_dir, getattr(args, "edition", "reader"))
+        paths = build_paths(args.profile, args.build_dir, getattr(args, "edition", "reader"),
+                            data_source=args.data_source, seed=args.seed)
         opts = RunOptions(profile=args.profile)
         index = paths.html / "index.html"
         if args.command in ("build", "execute"):
             opts = RunOptions(profile=args.profile, device=args.device, seed=args.seed,
                               data_source=args.data_source, data_dir=args.data_dir,
                               timeout=args.timeout, keep_going=args.keep_going)
+            opts.validate()
+            # refuse now, not after an hour of execution, a run that would mix with the
+            # chapters already executed in this folder (e.g. another --data-dir)
+            check_unmixed(discover_chapters(), paths,
+                          {c.name: opts.parameters() for c in chapters})
         timings: dict[str, ChapterRun] = {}
         render_s = None
         if args.command in ("build", "execute"):

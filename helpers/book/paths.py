@@ -1,4 +1,5 @@
-"""Where one profile's build lives: ``<build-dir>/<profile>/`` and its sub-folders."""
+"""Where one build lives: ``<build-dir>/<profile>[-<data source>][-seed<N>]/`` and its
+sub-folders."""
 
 from __future__ import annotations
 
@@ -58,9 +59,19 @@ class BuildPaths:
         return self.html / f"{chapter.toc_file}.html"
 
 
+def build_name(profile: str, data_source: str = "generated", seed: int = 0) -> str:
+    """The build folder's name: everything that changes a chapter's results, the defaults
+    left out -- ``standard``, ``standard-benchmark``, ``ci-seed1``, ``full-benchmark-seed2``.
+    Builds that differ in any of these never share a folder, so a book never mixes them."""
+    return (profile + ("" if data_source == "generated" else f"-{data_source}")
+            + ("" if seed == 0 else f"-seed{seed}"))
+
+
 def build_paths(profile: str, build_dir: Path | str | None = None,
-                edition: str = "reader") -> BuildPaths:
+                edition: str = "reader", *, data_source: str = "generated",
+                seed: int = 0) -> BuildPaths:
+    """The :class:`BuildPaths` of ``<build_dir>/<build_name(profile, data_source, seed)>``."""
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; editions: {', '.join(EDITIONS)}")
     base = Path(build_dir) if build_dir is not None else REPO_ROOT / "_build"
-    return BuildPaths(base.resolve() / profile, edition)
+    return BuildPaths(base.resolve() / build_name(profile, data_source, seed), edition)

@@ -3,13 +3,14 @@ with ``jupyter-book`` (nothing is executed again)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -156,6 +157,47 @@ def unresolved_glue(log_lines: Sequence[str]) -> list[str]:
     return [ln for ln in log_lines if "[mystnb.glue]" in ln and "No key" in ln]
 
 
+#: the notebook parameters that change a chapter's results: chapters rendered into one book
+#: must agree on all of them
+RESULT_PARAMETERS = ("profile", "seed", "data_source", "data_dir")
+
+
+def executed_parameters(path: Path) -> dict[str, Any]:
+    """The :data:`RESULT_PARAMETERS` an executed notebook ran with (papermill records them
+    in the notebook's metadata; ``None`` for one it does not hold)."""
+    with open(path) as fh:
+        meta = json.load(fh).get("metadata", {})
+    params = meta.get("papermill", {}).get("parameters", {})
+    return {k: params.get(k) for k in RESULT_PARAMETERS}
+
+
+def mixed_runs(parameters: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """``None`` when every chapter ran with the same :data:`RESULT_PARAMETERS`, else a message
+    naming the chapters of each set of parameters."""
+    groups: dict[tuple, list[str]] = {}
+    for name, params in parameters.items():
+        groups.setdefault(tuple((k, params.get(k)) for k in RESULT_PARAMETERS), []).append(name)
+    if len(groups) <= 1:
+        return None
+    lines = [", ".join(names) + ": " + ", ".join(f"{k}={v!r}" for k, v in key)
+             for key, names in groups.items()]
+    return ("the executed chapters of this build come from different runs, and a book must "
+            "not mix them:\n  " + "\n  ".join(lines) + "\nre-execute the odd chapters with "
+            "the same options, or build them into another --build-dir")
+
+
+def check_unmixed(chapters: Sequence[Chapter], paths: BuildPaths,
+                  planned: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Raise :class:`BookError` when the executed notebooks of ``chapters`` in ``paths``,
+    with the ``planned`` runs (chapter -> parameters, replacing what is there), mix runs."""
+    found = {c.name: executed_parameters(paths.executed(c)) for c in chapters
+             if paths.executed(c).is_file()}
+    found.update(planned or {})
+    message = mixed_runs(found)
+    if message:
+        raise BookError(message)
+
+
 def render_book(chapters: Sequence[Chapter], paths: BuildPaths, *, strict: bool = False,
                 root: Path = REPO_ROOT) -> Path:
     """Render the executed notebooks of ``chapters`` (missing ones are left out with a
@@ -173,6 +215,7 @@ def render_book(chapters: Sequence[Chapter], paths: BuildPaths, *, strict: bool 
             raise BookError(f"executed notebook {executed} contains error outputs:\n  "
                             + "\n  ".join(errors))
         available.append(chapter)
+    check_unmixed(available, paths)
     stage_sources(available, paths, root)
 
     out = paths.root / ".jupyter-book"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import time
+import warnings
 from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
@@ -203,8 +204,19 @@ def _load_benchmark(task: str, prof: Profile, data_dir) -> dict[str, JetSet]:
         raise DataError("data_source='benchmark' needs data_dir (folder with train.h5, "
                         "val.h5, test.h5)")
     full = prof.name == "full"
-    return {split: load_benchmark_split(data_dir, split,
-                                        max_jets=None if full else 2 * prof.jets_per_class[split])
-            for split in SPLITS}
+    out = {}
+    for split in SPLITS:
+        want = 2 * prof.jets_per_class[split]
+        out[split] = load_benchmark_split(data_dir, split, max_jets=None if full else want)
+        if len(out[split]) < want:
+            warnings.warn(f"{Path(data_dir) / f'{split}.h5'} holds {len(out[split]):,} usable "
+                          f"jets, fewer than the {want:,} that profile {prof.name!r} asks for "
+                          f"({prof.jets_per_class[split]:,} per class): the {split} split runs "
+                          f"on what is there", BenchmarkSizeWarning, stacklevel=3)
+    return out
+
+
+class BenchmarkSizeWarning(UserWarning):
+    """A benchmark file holds fewer jets than the profile asks for."""
 
 

@@ -169,6 +169,25 @@ def cache_dir() -> Path:
     return path
 
 
+#: the benchmark files the book reads with ``data_source="benchmark"``
+BENCHMARK_SPLIT_FILES = ("train.h5", "val.h5", "test.h5")
+
+
+def benchmark_dir() -> Path:
+    """Where ``python -m helpers.data fetch-benchmark`` puts the benchmark files:
+    ``<cache>/benchmark``."""
+    return cache_dir() / "benchmark"
+
+
+def fetched_benchmark_dir() -> Path | None:
+    """:func:`benchmark_dir` when it holds every file of :data:`BENCHMARK_SPLIT_FILES`
+    (each completed and verified by the download), else ``None``."""
+    folder = benchmark_dir()
+    done = all((folder / f).is_file() and (folder / f"{f}.verified").is_file()
+               for f in BENCHMARK_SPLIT_FILES)
+    return folder if done else None
+
+
 def setup_device(device: str = "auto", threads: int | None = None) -> str:
     """Resolve ``device`` and, on the CPU, set torch's thread count for the book's models.
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..cache import ACCESS_LOG_ENV, read_access_log
-from ..config import REPO_ROOT, cache_dir, get_profile, resolve_device
+from ..config import REPO_ROOT, cache_dir, fetched_benchmark_dir, get_profile, resolve_device
 from .chapters import Chapter
 from .errors import BookError, ChapterExecutionError, log
 from .paths import BuildPaths
@@ -248,9 +248,11 @@ class RunOptions:
             raise BookError(f"--data-source must be one of {', '.join(DATA_SOURCES)}, "
                             f"got {self.data_source!r}")
         if self.data_source == "benchmark":
+            self.data_dir = self.data_dir or str(fetched_benchmark_dir() or "")
             if not self.data_dir:
                 raise BookError("--data-source benchmark needs --data-dir (folder with "
-                                "train.h5, val.h5, test.h5)")
+                                "train.h5, val.h5, test.h5), or the files in the cache: run "
+                                "`python -m helpers.data fetch-benchmark` first")
             if not Path(self.data_dir).is_dir():
                 raise BookError(f"--data-dir {self.data_dir} is not a directory")
             self.data_dir = str(Path(self.data_dir).resolve())

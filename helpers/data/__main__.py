@@ -7,8 +7,11 @@ Examples::
     python -m helpers.data info .cache/jets/top_train-<hash>.h5
     python -m helpers.data export --profile ci --output classroom-ci.tar.gz
     python -m helpers.data import classroom-ci.tar.gz
+    python -m helpers.data fetch-benchmark
 
-``export``/``import``: the classroom cache (helpers/data/classroom.py).  The cache root is
+``export``/``import``: the classroom cache (helpers/data/classroom.py).  ``fetch-benchmark``:
+the original top-tagging files from Zenodo into ``<cache>/benchmark`` (helpers/data/fetch.py),
+where ``--data-source benchmark`` finds them.  The cache root is
 ``$JETBOOK_CACHE`` (default ``<repo>/.cache``).
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 from ..config import PROFILES
 from .classroom import export_archive, import_archive
 from .errors import DataError
+from .fetch import BENCHMARK_RECORD, ZENODO_API, fetch_benchmark
 from .processes import PROCESSES, TASKS
 from .samples import SPLITS, generate_sample, task_files
 from .store import read_attrs
@@ -66,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="import even if the archive was made with other package versions")
     imp.add_argument("--overwrite", action="store_true",
                      help="replace cache files whose content differs from the archive's")
+    fetch = sub.add_parser("fetch-benchmark",
+                           help="download train.h5, val.h5, test.h5 of the top-tagging "
+                                "benchmark (Zenodo) into the cache, resumable and verified")
+    fetch.add_argument("--record", default=BENCHMARK_RECORD, help="Zenodo record id")
+    fetch.add_argument("--api", default=ZENODO_API, help="record API base URL")
+    fetch.add_argument("--dest", type=Path, default=None,
+                       help="folder to download into (default: <cache>/benchmark)")
     return ap
 
 
@@ -81,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             for path in task_files(args.task, args.profile, args.seed,
                                    workers=args.workers).values():
                 print(path)
+        elif args.command == "fetch-benchmark":
+            print(fetch_benchmark(args.record, args.api, args.dest))
         elif args.command == "export":
             print(export_archive(args.profile, args.output, log=args.from_log))
         elif args.command == "import":

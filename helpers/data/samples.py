@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from ..cache import atomic_path, cached_path, ensure_writable_dir
-from ..config import Profile, get_profile
+from ..config import Profile, fetched_benchmark_dir, get_profile
 from .errors import DataError
 from .jets import JetSet
 from .matching import match_kinematics
@@ -200,9 +200,11 @@ def _load_benchmark(task: str, prof: Profile, data_dir) -> dict[str, JetSet]:
 
     if task != "top_qcd":
         raise DataError(f"the benchmark files only contain top/QCD jets, not task {task!r}")
+    data_dir = data_dir or fetched_benchmark_dir()
     if not data_dir:
         raise DataError("data_source='benchmark' needs data_dir (folder with train.h5, "
-                        "val.h5, test.h5)")
+                        "val.h5, test.h5), or the files in the cache: run "
+                        "`python -m helpers.data fetch-benchmark` first")
     full = prof.name == "full"
     out = {}
     for split in SPLITS:

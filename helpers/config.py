@@ -163,6 +163,11 @@ def get_profile(name: str = "standard", **overrides) -> Profile:
     return dataclasses.replace(prof, **overrides) if overrides else prof
 
 
+#: environment variable with the address of a ``dask.distributed`` scheduler: when set,
+#: generation shards run on its workers (``--scheduler`` of the data and book commands)
+SCHEDULER_ENV = "JETBOOK_SCHEDULER"
+
+
 def cache_dir() -> Path:
     """Root of the data/model cache: ``$JETBOOK_CACHE`` or ``<repo>/.cache``."""
     path = Path(os.environ.get("JETBOOK_CACHE", REPO_ROOT / ".cache"))

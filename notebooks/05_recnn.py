@@ -268,8 +268,13 @@ architectures.r2_table(arch, recnn.PROBES)
 
 # %% [markdown]
 # {glue:md}`architectures_mean:myst` {glue:md}`architectures_best:myst`
-# {glue:md}`architectures_pixels:myst` What is readable is not what is used: a probe says
-# what a representation holds, not what the output depends on.
+# {glue:md}`architectures_pixels:myst` Two cautions in reading the table. The PFN's latent is
+# a sum over particles, $\sum_i \Phi(p_i)$: an observable that is itself a sum of
+# per-particle terms — the multiplicity and every angularity $\lambda^\kappa_\beta$ — is a
+# linear function of such a latent whenever $\Phi$ spans its per-particle term, whatever the
+# network was trained for, so a high $R^2$ in those rows says less about what the PFN learned
+# than elsewhere. And what is readable is not what is used: a probe says what a representation
+# holds, not what the output depends on.
 
 # %% [markdown]
 # ## Transferability

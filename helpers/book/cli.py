@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any, Sequence
 
-from ..config import PROFILES, REPO_ROOT
+from ..config import PROFILES, REPO_ROOT, SCHEDULER_ENV
 from .chapters import discover_chapters, select_chapters
 from .errors import BookError, log
 from .execute import DATA_SOURCES, ChapterRun, RunOptions, execute_chapters
@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = argparse.ArgumentParser(add_help=False)
     run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="generate missing samples on this dask.distributed scheduler's "
+                          f"workers, e.g. tcp://host:8786 (default: ${SCHEDULER_ENV})")
     run.add_argument("--data-dir", default="",
                      help="folder with the benchmark train.h5/val.h5/test.h5 (data-source benchmark)")
     run.add_argument("--timeout", type=float, default=None,
@@ -138,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             data_source=args.data_source, seed=args.seed)
         opts = RunOptions(profile=args.profile)
         index = paths.html / "index.html"
+        if getattr(args, "scheduler", None):
+            os.environ[SCHEDULER_ENV] = args.scheduler  # the chapters' kernels inherit it
         if args.command in ("build", "execute"):
             opts = RunOptions(profile=args.profile, device=args.device, seed=args.seed,
                               data_source=args.data_source, data_dir=args.data_dir,

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from ..config import PROFILES
+from ..config import PROFILES, SCHEDULER_ENV
 from .classroom import export_archive, import_archive
 from .errors import DataError
 from .fetch import BENCHMARK_RECORD, ZENODO_API, fetch_benchmark
@@ -51,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     task.add_argument("--profile", default="standard", choices=PROFILES)
     task.add_argument("--seed", type=int, default=0)
     task.add_argument("--workers", type=int, default=None)
+    for cmd in (gen, task):
+        cmd.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="send the shards to this dask.distributed scheduler, e.g. "
+                              f"tcp://host:8786 (default: ${SCHEDULER_ENV}, else local "
+                              "processes)")
 
     info = sub.add_parser("info", help="print the attributes of a generated file")
     info.add_argument("path")
@@ -82,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "scheduler", None):
+        os.environ[SCHEDULER_ENV] = args.scheduler
     try:
         if args.command == "generate":
             path = generate_sample(args.process, args.jets, args.split, args.seed,

@@ -12,11 +12,14 @@ Splits are disjoint by construction: every shard of every split has its own Pyth
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
+import shutil
 import time
 import warnings
 from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
+from typing import Iterator
 
 import h5py
 import numpy as np
@@ -24,10 +27,11 @@ import numpy as np
 from ..cache import atomic_path, cached_path, ensure_writable_dir
 from ..config import Profile, fetched_benchmark_dir, get_profile
 from .errors import DataError
+from .generator import JetBatch
 from .jets import JetSet
 from .matching import match_kinematics
 from .processes import JetDefinition, get_process, get_task
-from .shards import ShardSpec, run_shards
+from .shards import ShardResult, ShardSpec, run_shards
 from .store import JetWriter, read_jets, validate, write_attrs
 
 #: bump when the generation code changes what a given config produces
@@ -108,9 +112,25 @@ def generate_sample(process: str, n_jets: int, split: str = "train", seed: int =
     t0 = time.perf_counter()
     stats = {"n_events": 0, "n_vetoed": 0, "seconds_shards": 0.0, "seconds_events": 0.0,
              "n_truncated": 0}
+    folder = shard_folder(path)
+    if force:
+        shutil.rmtree(folder, ignore_errors=True)
+    done = {i: r for i, spec in enumerate(specs) if (r := load_shard(folder, i, spec))}
+    todo = [i for i in range(len(specs)) if i not in done]
+    if done:
+        print(f"resuming {process} {split}: {len(done)} of {len(specs)} shards were generated "
+              f"by an earlier run ({folder})")
+
+    def finished() -> Iterator[tuple[int, ShardResult]]:
+        yield from done.items()
+        for j, res in run_shards([specs[i] for i in todo], executor, workers,
+                                 desc=f"{process} {split}"):
+            save_shard(folder, todo[j], res)  # a killed run resumes from here
+            yield todo[j], res
+
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         writer = JetWriter(h5, n_jets, jet_def.max_constituents)
-        for i, res in run_shards(specs, executor, workers, desc=f"{process} {split}"):
+        for i, res in finished():
             if len(res.jets) != specs[i].n_jets:
                 raise DataError(f"shard {i} of {process} returned {len(res.jets)} jets, "
                                 f"expected {specs[i].n_jets}")
@@ -125,7 +145,44 @@ def generate_sample(process: str, n_jets: int, split: str = "train", seed: int =
         stats["seconds_wall"] = time.perf_counter() - t0
         write_attrs(h5, config=config, stats=stats, seeds=[s.seed for s in specs],
                     n_jets=n_jets, complete=True)
+    shutil.rmtree(folder, ignore_errors=True)
     return path
+
+
+def shard_folder(path: Path) -> Path:
+    """Where the finished shards of the file ``path`` wait until the file is complete."""
+    return path.with_name(path.name + ".shards")
+
+
+def save_shard(folder: Path, index: int, res: ShardResult) -> Path:
+    """Write one finished shard (atomically) with the spec it was generated from."""
+    j = res.jets
+    with atomic_path(folder / f"{index:05d}.npz") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, constituents=j.constituents, truth=j.truth, labels=j.labels,
+                 pthat=j.pthat, n_truncated=j.n_truncated, spec=json.dumps(res.spec.to_dict()),
+                 counts=np.array([res.n_events, res.n_vetoed]),
+                 seconds=np.array([res.seconds, res.seconds_events]))
+    return folder / f"{index:05d}.npz"
+
+
+def load_shard(folder: Path, index: int, spec: ShardSpec) -> ShardResult | None:
+    """The shard ``index`` of an interrupted run if it is there, whole, and was generated
+    from ``spec``; ``None`` otherwise (it is then generated again)."""
+    path = folder / f"{index:05d}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as z:
+            if json.loads(str(z["spec"])) != json.loads(json.dumps(spec.to_dict())):
+                return None
+            jets = JetBatch(z["constituents"], z["truth"], z["labels"], z["pthat"],
+                            int(z["n_truncated"]))
+            (n_events, n_vetoed), (sec, sec_events) = z["counts"], z["seconds"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if len(jets) != spec.n_jets:
+        return None
+    return ShardResult(spec, jets, int(n_events), float(sec), float(sec_events), int(n_vetoed))
 
 
 #: processes generated at the main (top/QCD) sizes; the chapter-5 tasks reuse their files

@@ -35,10 +35,11 @@ def test_chapters_execute_on_benchmark_files(tmp_path):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     for chapter in CHAPTERS:
-        nb = json.loads((build / "ci" / "notebooks" / f"{chapter}.ipynb").read_text())
+        nb = json.loads((build / "ci-benchmark" / "notebooks" / f"{chapter}.ipynb").read_text())
         text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
                        for o in c.get("outputs", []) if o.get("output_type") == "stream")
         assert "data source: benchmark" in text, chapter
+    assert not (build / "ci").exists()  # never the folder of the generated jets
     # the loader read back exactly the jets that were written
     back = load_benchmark_split(data_dir, "test")
     np.testing.assert_array_equal(back.constituents, splits["test"].constituents)

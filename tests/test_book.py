@@ -348,7 +348,9 @@ def _build_ci(build_dir, seed: int = 0):
     print(f"\nci book build (seed {seed}): {elapsed:.1f} s\n{proc.stdout}")
     assert sorted(p.name for p in (ROOT / "notebooks").iterdir()) == source_files, \
         "the build wrote into notebooks/ (it must only write to the build folder)"
-    return book.build_paths("ci", build_dir), proc.stdout
+    paths = book.build_paths("ci", build_dir, seed=seed)
+    assert paths.root.name == ("ci" if seed == 0 else f"ci-seed{seed}")  # its own folder
+    return paths, proc.stdout
 
 
 @pytest.fixture(scope="module")

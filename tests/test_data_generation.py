@@ -129,8 +129,12 @@ def test_killed_write_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(samples_mod, "run_shards", dying)
     with pytest.raises(KeyboardInterrupt):
         generate_sample("w", 20, "train", seed=5, shard_size=10, workers=0, root=tmp_path)
-    leftovers = list((tmp_path / "jets").iterdir())
-    assert leftovers == [], f"a killed run left {leftovers}"
+    # no sample file, half-written or not: only the finished shard, for a later run to resume
+    leftovers = sorted(p.relative_to(tmp_path / "jets") for p in (tmp_path / "jets").rglob("*"))
+    assert [p.suffix for p in leftovers] == [".shards", ".npz"], f"a killed run left {leftovers}"
+    monkeypatch.setattr(samples_mod, "run_shards", real)
+    path = generate_sample("w", 20, "train", seed=5, shard_size=10, workers=0, root=tmp_path)
+    assert list((tmp_path / "jets").iterdir()) == [path] and len(read_jets(path)) == 20
 
 
 def test_corrupt_cached_file_is_regenerated(tmp_path):

@@ -123,3 +123,18 @@ def test_constituent_scan_grows_the_input_and_reuses_the_base_model(tiny_profile
     assert "with 12 constituents the AUC" in claim
     table = lc.constituent_table(lc.constituent_coverage(test, [2, 12]), scan)
     assert list(table.index) == [2, 12]
+
+
+def test_a_training_that_did_not_learn_is_set_apart_and_named():
+    from helpers.results import Measurement
+
+    cov = {30: {"pt_share": Measurement(0.9, 0.001), "cut_jets": Measurement(0.94, 0.003)},
+           100: {"pt_share": Measurement(0.999, 0.0), "cut_jets": Measurement(0.09, 0.004)}}
+    scan = {30: lc.ScanAUC(0.934, 0.006, 3), 100: lc.ScanAUC(0.93, 0.004, 2, (0.5,))}
+    claim = lc.constituent_claim(cov, scan)
+    assert ("With 100 constituents, 1 of the trainings did not learn (test AUC 0.50, below 0.6);"
+            " the AUC above is that of the others.") in claim
+    assert "30 constituents, " not in claim.split("Fed more")[1].split("With 100")[1]
+    table = lc.constituent_table(cov, scan)
+    assert table.loc[100, "trainings that did not learn"] == 1
+    assert table.loc[30, "trainings that did not learn"] == 0

@@ -233,18 +233,36 @@ def constituent_coverage(jets: JetSet, counts: Sequence[int]) -> dict[int, dict[
     return out
 
 
+#: a training whose test AUC stays below this did not learn (within 0.1 of chance)
+LEARNED_AUC = 0.6
+
+
+@dataclass(frozen=True)
+class ScanAUC(Measurement):
+    """A scan point's test AUC over the trainings that learned, and the AUCs of those that
+    did not (:data:`LEARNED_AUC`)."""
+
+    failed: tuple[float, ...] = ()
+
+
 def constituent_scan(train: JetSet, val: JetSet, test: JetSet, counts: Sequence[int],
                      profile: Profile | str, seeds: Sequence[int],
-                     device: str = "auto") -> dict[int, Measurement]:
+                     device: str = "auto") -> dict[int, ScanAUC]:
     """Test AUC of the TopoDNN fed the ``n`` leading constituents, for every ``n`` of
-    ``counts`` (same jets, same recipe; the input layer grows with ``n``): the mean over
-    ``seeds`` ± their spread, or a bootstrap over the test jets with one seed."""
+    ``counts`` (same jets, same recipe; the input layer grows with ``n``): the mean over the
+    ``seeds`` whose training learned ± their spread (a bootstrap over the test jets when one
+    is left), with the AUCs of the trainings that did not learn set apart."""
     out = {}
     for n in counts:
         X_test = topodnn_features(test, n_constituents=n)
         scores = [predict_proba(train_topodnn(train, val, profile, s, device, n_constituents=n)[0],
                                 X_test) for s in seeds]
-        out[n] = auc_measurement(test.labels, scores)
+        aucs = [auc(test.labels, x) for x in scores]
+        learned = [x for x, a in zip(scores, aucs) if a >= LEARNED_AUC] or scores
+        m = auc_measurement(test.labels, learned)
+        out[n] = ScanAUC(m.value, m.spread, m.n,
+                         tuple(a for a in aucs if a < LEARNED_AUC) if len(learned) < len(scores)
+                         else ())
     return out
 
 
@@ -253,7 +271,9 @@ def constituent_table(coverage: Mapping[int, Mapping[str, Measurement]],
     """One row per slot count: the pT share, the jets cut short and the TopoDNN's AUC."""
     return pd.DataFrame({n: {"pT share of the leading constituents": coverage[n]["pt_share"].text("{:.3f}"),
                              "jets with more constituents": coverage[n]["cut_jets"].text("{:.3f}"),
-                             "TopoDNN test AUC": scan[n].text("{:.4f}")} for n in scan}
+                             "TopoDNN test AUC": scan[n].text("{:.4f}"),
+                             "trainings that did not learn": len(getattr(scan[n], "failed", ()))}
+                         for n in scan}
                         ).T.rename_axis("constituents fed")
 
 
@@ -270,4 +290,11 @@ def constituent_claim(coverage: Mapping[int, Mapping[str, Measurement]],
                      fmt="{:.4f}") for n in others]
     if parts:
         text += " Fed more of the jet, " + "; ".join(parts) + "."
+    for n, m in scan.items():
+        failed = getattr(m, "failed", ())
+        if failed:
+            aucs = ", ".join(f"{a:.2f}" for a in failed)
+            text += (f" With {n} constituents, {len(failed)} of the trainings did not learn "
+                     f"(test AUC {aucs}, below {LEARNED_AUC}); the AUC above is that of the "
+                     f"others.")
     return text

@@ -135,6 +135,26 @@ def test_a_training_that_did_not_learn_is_set_apart_and_named():
     assert ("With 100 constituents, 1 of the trainings did not learn (test AUC 0.50, below 0.6);"
             " the AUC above is that of the others.") in claim
     assert "30 constituents, " not in claim.split("Fed more")[1].split("With 100")[1]
+    scan[100] = lc.ScanAUC(0.93, 0.004, 2, (0.5,), ((6,),))
+    assert ("(test AUC 0.50, below 0.6: no unit of its 6-node hidden layer fires on the test "
+            "jets, so the output is a constant)") in lc.constituent_claim(cov, scan)
     table = lc.constituent_table(cov, scan)
     assert table.loc[100, "trainings that did not learn"] == 1
     assert table.loc[30, "trainings that did not learn"] == 0
+
+
+def test_dead_layers_finds_a_layer_that_never_fires():
+    import torch
+
+    from helpers.models import TopoDNN
+
+    model = TopoDNN(6, (5, 3))
+    X = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    with torch.no_grad():
+        for layer in model.linears:
+            layer.bias.fill_(10.0)  # every unit fires
+    assert lc.dead_layers(model, X) == ()
+    with torch.no_grad():
+        model.linears[1].weight.zero_()
+        model.linears[1].bias.fill_(-1.0)  # the 3-node layer can never fire
+    assert lc.dead_layers(model, X) == (3,)

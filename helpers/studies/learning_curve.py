@@ -243,6 +243,16 @@ class ScanAUC(Measurement):
     did not (:data:`LEARNED_AUC`)."""
 
     failed: tuple[float, ...] = ()
+    #: per failed training, the widths of its hidden layers with no active unit on the test jets
+    dead_layers: tuple[tuple[int, ...], ...] = ()
+
+
+def dead_layers(model, X: np.ndarray, n_jets: int = 2000) -> tuple[int, ...]:
+    """Widths of the hidden layers of ``model`` none of whose ReLUs fires on the first
+    ``n_jets`` rows of ``X`` (a layer like that makes the output a constant)."""
+    from ..xai.nap import hidden_activations
+
+    return tuple(a.shape[1] for a in hidden_activations(model, X[:n_jets]) if not (a > 0).any())
 
 
 def constituent_scan(train: JetSet, val: JetSet, test: JetSet, counts: Sequence[int],
@@ -255,14 +265,17 @@ def constituent_scan(train: JetSet, val: JetSet, test: JetSet, counts: Sequence[
     out = {}
     for n in counts:
         X_test = topodnn_features(test, n_constituents=n)
-        scores = [predict_proba(train_topodnn(train, val, profile, s, device, n_constituents=n)[0],
-                                X_test) for s in seeds]
+        models = [train_topodnn(train, val, profile, s, device, n_constituents=n)[0]
+                  for s in seeds]
+        scores = [predict_proba(model, X_test) for model in models]
         aucs = [auc(test.labels, x) for x in scores]
-        learned = [x for x, a in zip(scores, aucs) if a >= LEARNED_AUC] or scores
+        failed = [i for i, a in enumerate(aucs) if a < LEARNED_AUC]
+        learned = [x for i, x in enumerate(scores) if i not in failed] or scores
         m = auc_measurement(test.labels, learned)
+        some = 0 < len(failed) < len(scores)
         out[n] = ScanAUC(m.value, m.spread, m.n,
-                         tuple(a for a in aucs if a < LEARNED_AUC) if len(learned) < len(scores)
-                         else ())
+                         tuple(aucs[i] for i in failed) if some else (),
+                         tuple(dead_layers(models[i], X_test) for i in failed) if some else ())
     return out
 
 
@@ -294,7 +307,10 @@ def constituent_claim(coverage: Mapping[int, Mapping[str, Measurement]],
         failed = getattr(m, "failed", ())
         if failed:
             aucs = ", ".join(f"{a:.2f}" for a in failed)
+            dead = sorted({w for d in getattr(m, "dead_layers", ()) for w in d})
+            why = (f": no unit of its {' or '.join(f'{w}-node' for w in dead)} hidden layer "
+                   f"fires on the test jets, so the output is a constant" if dead else "")
             text += (f" With {n} constituents, {len(failed)} of the trainings did not learn "
-                     f"(test AUC {aucs}, below {LEARNED_AUC}); the AUC above is that of the "
-                     f"others.")
+                     f"(test AUC {aucs}, below {LEARNED_AUC}{why}); the AUC above is that of "
+                     f"the others.")
     return text

@@ -264,7 +264,7 @@ for key, sentence in architectures.architecture_claims(arch, recnn.PROBES).items
     results.claim(key, sentence)
 for a, m in arch.auc.items():
     results.record(f"architecture_auc_{a}", m)
-architectures.r2_table(arch, recnn.PROBES)
+architectures.r2_table(arch, recnn.PROBE_TABLE_LABELS)
 
 # %% [markdown]
 # {glue:md}`architectures_mean:myst` {glue:md}`architectures_best:myst`

@@ -46,6 +46,10 @@ PROBES = {"multiplicity": r"multiplicity $\lambda^0_0$", "width": r"width $\lamb
           "mass_angularity": r"mass $\lambda^1_2$", "pTD2": r"$\lambda^2_0$", "tau1": r"$\tau_1$",
           "tau2": r"$\tau_2$", "tau3": r"$\tau_3$", "tau21": r"$\tau_{21}$",
           "tau32": r"$\tau_{32}$", "mass": r"jet mass $m_J$"}
+#: the same names in plain text, for tables (HTML tables do not render the prose's math)
+PROBE_TABLE_LABELS = {"multiplicity": "multiplicity λ⁰₀", "width": "width λ¹₁",
+                      "mass_angularity": "mass λ¹₂", "pTD2": "λ²₀", "tau1": "τ₁", "tau2": "τ₂",
+                      "tau3": "τ₃", "tau21": "τ₂₁", "tau32": "τ₃₂", "mass": "jet mass m_J"}
 #: the three last hidden layers of the TopoDNN, probed on top/QCD
 TOPODNN_LAYERS = ("hidden 102", "hidden 12", "hidden 6")
 
@@ -217,7 +221,7 @@ def embedding_probes(tasks: Mapping[str, TaskTrees], preds: Predictions, obs: Ob
 
 
 def r2_table(r2: ProbeR2, cheng_r2: Mapping[str, Sequence[float]],
-             labels: Mapping[str, str] = PROBES) -> pd.DataFrame:
+             labels: Mapping[str, str] = PROBE_TABLE_LABELS) -> pd.DataFrame:
     """Embedding probe R² per observable (rows), ours (mean ± std) and Cheng's per task
     (columns); empty where Cheng has no value."""
     tasks = [t for t, layer in r2 if layer == "embedding"]

@@ -17,15 +17,14 @@ import pandas as pd
 
 from ..config import Profile
 from ..data import TASKS, JetSet
-from ..models.recnn import predict_tree
 from ..physics import kinematics
 from ..preprocessing.recnn import TaskTrees
-from ..results.claims import Measurement, auc_measurement, clear_difference, combined_spread, pick
-from ..training.recipes import recnn_config, train_recnn
+from ..results.claims import Measurement, clear_difference, combined_spread, pick
+from ..training.recipes import recnn_config
 from ..xai.saliency import node_saliency
 from .jets import auc_measurement as one_variable_auc
 from .lund import depth_fade
-from .recnn import prepare_tasks
+from .recnn import prepare_tasks, recnn_aucs, train_all
 from .transfer import transfer_study
 
 #: the transfer pairs whose shortcut is at stake (the W spectrum is the one that differs)
@@ -53,22 +52,21 @@ def chapter_numbers(tasks: Mapping[str, TaskTrees], profile: Profile | str, seed
     """The shortcut-sensitive numbers of chapter 5 on one version of the tasks, by key
     (``w_qcd__auc``, ``transfer_w_qcd_to_top_qcd``, ...): RecNNs (cached) of every task and
     seed, spreads over the seeds or, with one seed, a bootstrap over the test jets."""
-    models = {(t, s): train_recnn(task, profile, s, device)[0] for t, task in tasks.items()
-              for s in seeds}
+    models, preds, _ = train_all(tasks, profile, seeds, device)
+    aucs = recnn_aucs(tasks, preds, seeds)
     out: dict[str, Measurement] = {}
     for t, task in tasks.items():
         y, inputs = task.labels("test"), task.inputs("test")
         pt = kinematics.jet_kinematics(task.jets["test"])["pt"]
         out[f"{t}__test_jets"] = Measurement(float(len(y)))
         out[f"{t}__pt_auc"] = one_variable_auc(pt[y == 1], pt[y == 0])
-        out[f"{t}__auc"] = auc_measurement(y, [predict_tree(models[t, s], inputs)["logit"]
-                                               for s in seeds])
+        out[f"{t}__auc"] = aucs[t]
         fades = [depth_fade(task.trees["test"], node_saliency(models[t, s], inputs), y,
                             TASKS[t].class_names)[TASKS[t].class_names[1]] for s in seeds]
         out[f"{t}__fade"] = (fades[0] if len(fades) == 1
                              else Measurement.of([f.value for f in fades]))
-    result = transfer_study(models, {t: tasks[t] for t in dict.fromkeys(x for p in pairs for x in p)}, pairs,
-                            seeds, recnn_config(profile, seeds[0]), device)
+    involved = {t: tasks[t] for t in dict.fromkeys(x for p in pairs for x in p)}
+    result = transfer_study(models, involved, pairs, seeds, recnn_config(profile, seeds[0]), device)
     for a, b in pairs:
         out[f"transfer_{a}_to_{b}"] = result.transfer_measurement((a, b))
     return out

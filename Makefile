@@ -35,6 +35,10 @@ $(STAMP): pyproject.toml | $(VPY)
 	$(VPY) -m pip install --upgrade pip
 	$(VPY) -m pip install "$(TORCH_SPEC)" $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
 	$(VPY) -m pip install -e ".[test]"
+	# energyflow only cross-checks the book's own EFPs (tests/test_efp.py); its dependency
+	# wasserstein's wheel pins numpy < 2 and would downgrade numpy, but both work with numpy 2
+	# when installed without their dependencies (so they are not in pyproject.toml)
+	$(VPY) -m pip install --no-deps energyflow==1.4.0 wasserstein==1.1.0
 	touch $@
 
 # Headless Chromium + chromedriver for tests/test_book.py (Debian packages).

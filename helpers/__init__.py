@@ -8,12 +8,13 @@ One folder a role; imports point down this list only (``tests/test_architecture.
   compares with, with its source), :mod:`helpers.progress`, :mod:`helpers.sysio`
 - :mod:`helpers.results`       -- results as data: measurements with their spread, sentences that
   follow them, one JSON file of results per chapter
-- :mod:`helpers.physics`       -- kinematics (the leaf), observables, C/A trees, jet images
+- :mod:`helpers.physics`       -- kinematics (the leaf), observables, C/A trees, jet images,
+  energy flow polynomials
 - :mod:`helpers.data`          -- generation (Pythia 8 + FastJet), HDF5 storage, splits, tasks,
   the benchmark files, the data CLI
-- :mod:`helpers.preprocessing` -- constituents -> network inputs (TopoDNN, PFN, RecNN), the
-  truth-leak guard
-- :mod:`helpers.models`        -- the architectures (TopoDNN, PFN, RecNN)
+- :mod:`helpers.preprocessing` -- constituents -> network inputs (TopoDNN, PFN, RecNN, LSTM,
+  CNN), the truth-leak guard
+- :mod:`helpers.models`        -- the architectures (TopoDNN, PFN, EFN, RecNN, LSTM, CNN)
 - :mod:`helpers.training`      -- the training loop, the model cache and the papers' recipes
 - :mod:`helpers.xai`           -- explanation methods, usable on any model
 - :mod:`helpers.studies`       -- what the chapters run, one module per study, each naming its

@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -159,3 +159,17 @@ def atomic_path(final: Path) -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def cached_array(kind: str, name: str, key: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()`` stored under ``<cache>/<kind>/<name>-<hash(key)>.npy`` (written
+    atomically); a later call with the same key loads it instead of recomputing.  ``key``
+    must fix the result (fingerprints of the inputs and the settings)."""
+    path = cached_path(kind, name, key, ".npy")
+    if path.exists():
+        return np.load(path)
+    values = np.asarray(compute())
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, values)
+    return values

@@ -1,4 +1,5 @@
-"""Physics primitives: kinematics, jet observables, clustering trees and jet images.
+"""Physics primitives: kinematics, jet observables, clustering trees, jet images and energy
+flow polynomials.
 
 Imports point one way: :mod:`.kinematics` is a leaf (numpy only); :mod:`.trees` builds on
 it; :mod:`.observables` on both; :mod:`.images` on the kinematics.  Nothing here imports
@@ -9,4 +10,5 @@ the data layer or anything above it: the functions take a
 - :mod:`.observables` -- angularities, N-subjettiness, Lund declusterings, the standard set
 - :mod:`.trees`       -- Cambridge/Aachen clustering trees (the RecNN's input)
 - :mod:`.images`      -- jet images in (Delta eta, Delta phi)
+- :mod:`.efp`         -- energy flow polynomials: multigraphs, batched evaluation (numpy/torch)
 """

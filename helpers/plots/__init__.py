@@ -14,5 +14,7 @@ names it labels (``{1: signal, 0: background}``) instead of assuming a task.
 - :mod:`.recnn`       -- clustering trees and linear probes of the RecNN (chapter 5)
 - :mod:`.lund`        -- saliency maps on the Lund plane (chapter 5)
 - :mod:`.transfer`    -- frozen-embedding transfer between tasks (chapter 5)
+- :mod:`.efp`         -- EFP graphs and the guided search (chapter 6)
+- :mod:`.efn`         -- Energy Flow Network filter maps (chapter 6)
 - :mod:`.scorecard`   -- this build against the papers (the scorecard page)
 """

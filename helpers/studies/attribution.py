@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from ..cache import array_fingerprint, atomic_path, cached_path, model_fingerprint
+from ..cache import array_fingerprint, cached_array, model_fingerprint
 from ..config import Profile
 from ..data.processes import TASKS
 from ..metrics import mean_std
@@ -147,20 +147,14 @@ def cost_table(costs: Sequence[MethodCost], reference: str) -> pd.DataFrame:
 
 
 def cached_attribution(name: str, key: dict, compute: Callable[[], np.ndarray]) -> np.ndarray:
-    """``compute()`` stored under ``.cache/attributions/<name>-<hash(key)>.npy``.
+    """``compute()`` stored under ``.cache/attributions/<name>-<hash(key)>.npy``
+    (:func:`~helpers.cache.cached_array`).
 
     ``key`` must fix the result (e.g. :func:`model_fingerprint`, an
     :func:`~helpers.cache.array_fingerprint` of the inputs, and the method's settings);
     a later call with the same key loads the array instead of recomputing it.
     """
-    path = cached_path("attributions", name, key, ".npy")
-    if path.exists():
-        return np.load(path)
-    values = np.asarray(compute())
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, values)
-    return values
+    return cached_array("attributions", name, key, compute)
 
 
 def balanced_subset(labels: np.ndarray, n_per_class: int, seed: int = 0) -> np.ndarray:

@@ -62,6 +62,12 @@ FINDINGS = (
             "quark/gluon", "05_recnn", "finding_transfer_pattern"),
     Finding("cheng", "The Lund-plane saliency patterns differ from task to task", "05_recnn",
             "finding_saliency_by_task"),
+    Finding("faucett", "A few energy flow polynomials, found by the guided search, reach the "
+            "CNN's AUC", "06_efp", "finding_efp_closes_gap"),
+    Finding("faucett", "The observable that closes the CNN's gap is IRC unsafe", "06_efp",
+            "finding_efp_irc_unsafe"),
+    Finding("komiske", "The PFN, free to use IRC-unsafe information, tags better than the "
+            "IRC-safe EFN", "06_efp", "finding_efn_below_pfn"),
 )
 
 
@@ -196,7 +202,8 @@ def verdict_counts(quantities: pd.DataFrame, findings: pd.DataFrame) -> dict[str
 
 # -------------------------------------------------------------------------- as HTML
 PAPERS = {"khot": "Khot, Neubauer & Roy", "benchmark": "Top-tagging benchmark (Kasieczka et al.)",
-          "cheng": "Cheng"}
+          "cheng": "Cheng", "faucett": "Faucett, Thaler & Whiteson",
+          "komiske": "Komiske, Metodiev & Thaler"}
 
 
 def _math(text: str) -> str:

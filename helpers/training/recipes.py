@@ -14,7 +14,7 @@ import numpy as np
 from ..cache import array_fingerprint
 from ..config import Profile, get_profile
 from ..data.jets import JetSet
-from ..models import PFN, ConstituentLSTM, JetCNN, PackedInputs, RecNN, TopoDNN
+from ..models import EFN, PFN, ConstituentLSTM, JetCNN, PackedInputs, RecNN, TopoDNN
 from ..preprocessing import N_CONSTITUENTS, cnn_features, lstm_features, topodnn_features
 from ..preprocessing.recnn import NODE_FEATURES, TaskTrees
 from .loop import TrainHistory, train_cached
@@ -26,6 +26,10 @@ TOPODNN_DEFAULTS = {"hidden": (300, 102, 12, 6), "lr": 1e-3, "batch_size": 96,
 PFN_DEFAULTS = {"phi_sizes": (100, 100, 256), "f_sizes": (100, 100, 100), "lr": 3e-4,
                 "batch_size": 250, "max_epochs": 30, "patience": 5, "lr_milestones": (10, 20),
                 "lr_gamma": 0.1}
+#: the EFN: Komiske et al. size ``Phi`` (100, 100, 256) and ``F`` (100, 100, 100) for both
+#: networks, so the PFN's architecture and recipe -- ``Phi`` with two inputs ``(deta, dphi)``
+#: instead of three -- and EFN and PFN compare on equal terms
+EFN_DEFAULTS = dict(PFN_DEFAULTS)
 #: Cheng's RecNN (after Louppe et al.)
 RECNN_DEFAULTS = {"embed_dim": 70, "hidden": 70, "lr": 1e-3, "batch_size": 64,
                   "max_epochs": 25, "patience": 5}
@@ -56,6 +60,11 @@ def topodnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
 def pfn_config(profile: Profile | str, seed: int, **overrides) -> dict:
     """Training config of the PFN for a profile."""
     return model_config("pfn", PFN_DEFAULTS, profile, seed, overrides)
+
+
+def efn_config(profile: Profile | str, seed: int, **overrides) -> dict:
+    """Training config of the EFN for a profile (block ``efn``)."""
+    return model_config("efn", EFN_DEFAULTS, profile, seed, overrides)
 
 
 def recnn_config(profile: Profile | str, seed: int, **overrides) -> dict:
@@ -89,12 +98,34 @@ def train_pfn(train, y_train: np.ndarray, val, y_val: np.ndarray, profile: Profi
     data (e.g. the leaky inputs of :mod:`helpers.studies.leak`) never share a model.
     """
     cfg = pfn_config(profile, seed, **overrides)
+    return _train_packed(lambda: PFN(tuple(cfg["phi_sizes"]), tuple(cfg["f_sizes"])),
+                         {**cfg, "arch": "PFN"}, train, y_train, val, y_val,
+                         f"{name}-s{seed}", device)
+
+
+def _train_packed(factory, cfg: dict, train, y_train: np.ndarray, val, y_val: np.ndarray,
+                  name: str, device: str):
+    """:func:`train_cached` on packed particles (the PFN's and the EFN's inputs)."""
     X_tr, X_va = PackedInputs.from_packed(train), PackedInputs.from_packed(val)
     y_tr, y_va = np.asarray(y_train, np.float32), np.asarray(y_val, np.float32)
-    return train_cached(lambda: PFN(tuple(cfg["phi_sizes"]), tuple(cfg["f_sizes"])),
-                        {**cfg, "arch": "PFN"}, X_tr, y_tr, X_va, y_va,
-                        name=f"{name}-s{seed}",
+    return train_cached(factory, cfg, X_tr, y_tr, X_va, y_va, name=name,
                         data_key=array_fingerprint(X_tr, y_tr, X_va, y_va), device=device)
+
+
+def train_efn(train, y_train: np.ndarray, val, y_val: np.ndarray, profile: Profile | str,
+              seed: int, device: str = "auto", name: str = "efn",
+              **overrides) -> tuple[EFN, TrainHistory]:
+    """Train (or load from the cache) a packed EFN on preprocessed particles.
+
+    As :func:`train_pfn`: ``train``/``val`` are
+    :class:`~helpers.preprocessing.pfn.PackedParticles` (the EFN reads ``z`` as the weight and
+    ``deta, dphi`` as the input of ``Phi``) and the cache key holds the config, the seed and a
+    fingerprint of the inputs.
+    """
+    cfg = efn_config(profile, seed, **overrides)
+    return _train_packed(lambda: EFN(tuple(cfg["phi_sizes"]), tuple(cfg["f_sizes"])),
+                         {**cfg, "arch": "EFN"}, train, y_train, val, y_val,
+                         f"{name}-s{seed}", device)
 
 
 def train_recnn(task: TaskTrees, profile: Profile | str, seed: int, device: str = "auto",

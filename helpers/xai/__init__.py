@@ -15,6 +15,8 @@ positive attribution pushes the output up, i.e. towards the signal class.
 - :mod:`.nap`          -- neural activation patterns: RNA, sparsity, pruning of ReLU MLPs
 - :mod:`.saliency`     -- gradient saliency of the nodes of a recursive network
 - :mod:`.probing`      -- linear probes of learned representations (R^2 and AUC)
+- :mod:`.ado`          -- decision ordering between taggers and the guided observable search
+- :mod:`.filters`      -- angular filter maps (e.g. an EFN's) and their properties
 
 The studies that apply them to the book's networks are in :mod:`helpers.studies`.
 """

@@ -111,11 +111,14 @@ results.claim("efp_offered", efp.offered_claim(cands, prof))
 #
 # The **guided search** (`helpers.xai.ado.guided_search`) builds a simple model step by
 # step. The test jets are split in two halves: one chooses, the other reports. The first
-# step takes the observable of highest ADO with the network. Every later step trains the
+# step takes the observable of highest ADO with the network. Every later step fits the
 # simple model on the observables chosen so far (each mapped monotonically onto a normal
-# distribution, then a logistic regression on the truth labels), finds the pairs it orders
-# *differently* from the network, and adds the observable that best orders *those* pairs
-# the network's way. A step counts as useful while it raises the ADO on the reporting half
+# distribution, then a linear least-squares fit of the network's logit), finds the pairs it
+# orders *differently* from the network, and adds the observable that best orders *those*
+# pairs the network's way. The simple model is fitted to the network, not to the truth
+# labels: a translation should follow the network, its mistakes included (the search also
+# runs with a logistic regression on the labels, `target="labels"`, which asks instead how
+# good a tagger the chosen observables make). A step counts as useful while it raises the ADO on the reporting half
 # by at least the profile's `min_gain`; the search stops there. It runs for every network
 # and training seed.
 

@@ -85,7 +85,7 @@ for key, text in tutorial.page_text(records).items():
 # empty cache (*cold*: the jets are generated and the models trained as the chapters need
 # them, in book order) and from a cache imported from the classroom archive made by that
 # cold run (*classroom*). The times are the book builder's own timing records, measured on
-# {glue:md}`measured_on:myst`. In short, {glue:md}`speedup:myst`.
+# {glue:md}`measured_on:myst`. In short, {glue:md}`speedup:myst`. {glue:md}`unmeasured:myst`
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Execution time of each chapter, per profile, on the machine named in the text: into an empty cache (cold, plain bars) and from an imported classroom cache (hatched bars). Logarithmic scale.", "name": "fig-tutorial-times"}}
 table = tutorial.times_table(records)

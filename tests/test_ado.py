@@ -89,12 +89,26 @@ def test_guided_search_recovers_a_planted_network():
     network = np.log1p(np.exp(1.5 * base[:, 3])) + 0.3 * base[:, 7] ** 3  # monotone in both
     names = [f"c{i}" for i in range(k)]
     fit, evaluate = np.arange(0, n, 2), np.arange(1, n, 2)
-    result = guided_search(network, base, y, names, fit, evaluate, max_steps=4, seed=0)
-    assert set(result.names[:2]) == {"c3", "c7"}
-    assert result.orientation[:2] == [1, 1]
-    assert result.ado[1] > result.ado[0] > 0.5
-    assert result.ado[1] - result.ado[0] > 0.05
-    assert 1 <= result.n_useful <= 4
+    for target in ("network", "labels"):
+        result = guided_search(network, base, y, names, fit, evaluate, max_steps=4,
+                               target=target, seed=0)
+        assert set(result.names[:2]) == {"c3", "c7"}, target
+        assert result.orientation[:2] == [1, 1]
+        assert result.ado[1] > result.ado[0] > 0.5
+        assert result.ado[1] - result.ado[0] > 0.05
+        assert 1 <= result.n_useful <= 4
+    # fitted to the labels, the model weighs the two its own way; fitted to the network, it
+    # follows the network's ordering more closely
+    labels_fit = result
+    mimic = guided_search(network, base, y, names, fit, evaluate, max_steps=2)
+    assert mimic.ado[1] > labels_fit.ado[1] + 0.01
+
+
+def test_guided_search_target_named():
+    f, y, _ = _jets(50)
+    idx = np.arange(50)
+    with pytest.raises(ValueError, match="target 'truth'"):
+        guided_search(f, f[:, None], y, ["f"], idx, idx, target="truth")
 
 
 def test_guided_search_names_bad_candidates():

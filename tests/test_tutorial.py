@@ -65,12 +65,33 @@ def test_bad_records_are_named(tmp_path):
 
 
 def test_the_committed_record_covers_every_chapter_of_the_toc():
+    """The ci record covers every numbered chapter; a chapter the standard record predates is
+    named on the page (never silently left out of the plans)."""
     from helpers.book import discover_chapters
 
     records = tutorial.load_times()
     assert "standard" in records and "ci" in records, "run benchmarks/bench_chapters.py"
-    numbered = {c.name for c in discover_chapters() if tutorial.is_chapter(c.name)}
+    numbered = sorted(c.name for c in discover_chapters() if tutorial.is_chapter(c.name))
+    assert tutorial.book_chapters() == numbered
+    gaps = tutorial.unmeasured(records, numbered)
+    assert gaps["ci"] == [], "re-run benchmarks/bench_chapters.py --profile ci"
+    sentence = tutorial.page_text(records)["unmeasured"]
+    for profile, missing in gaps.items():
+        for chapter in missing:
+            assert f"`{chapter}`" in sentence and f"`{profile}` record" in sentence
     for rec in records.values():
         for state in tutorial.STATES:
-            assert numbered <= set(rec.chapters[state]), (rec.profile, state)
+            measured = [c for c in numbered if c not in gaps[rec.profile]]
+            assert set(measured) <= set(rec.chapters[state]), (rec.profile, state)
         assert set(rec.cache_states["classroom"].values()) == {"cached"}
+
+
+def test_unmeasured_sentence():
+    rec = tutorial.Record("standard", {s: {"00_jets": 1.0} for s in tutorial.STATES},
+                          {}, 1.0, 1.0, 1.0, "m", "abc1234", "2026-12-01")
+    assert tutorial.unmeasured_sentence({"standard": rec}, ["00_jets"]) == \
+        "Every chapter of the book is in every record."
+    s = tutorial.unmeasured_sentence({"standard": rec}, ["00_jets", "06_efp"])
+    assert "`06_efp`" in s and "commit `abc1234`" in s and "--profile standard" in s
+
+

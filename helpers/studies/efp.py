@@ -57,7 +57,8 @@ CLASSIC = ("mass", "tau21", "tau32", "multiplicity")
 def settings(profile: Profile | str) -> dict:
     """The chapter's settings (profile block ``efp``) with their defaults."""
     defaults = {"max_degree": 5, "generalised_degree": 3, "max_steps": 6,
-                "search_pairs": 200_000, "min_gain": 0.002, "n_filters": 6}
+                "search_pairs": 200_000, "min_gain": 0.002, "n_filters": 6,
+                "target": "network"}
     return {**defaults, **get_profile(profile).chapter("efp")}
 
 
@@ -162,7 +163,7 @@ def search_all(reps: Mapping[str, Sequence[Representation]], cands: Candidates,
     fit, evaluate = halves(labels, seed)
     return {name: [guided_search(logits, cands.values, labels, cands.names, fit, evaluate,
                                  max_steps=cfg["max_steps"], n_pairs=cfg["search_pairs"],
-                                 min_gain=cfg["min_gain"], seed=seed)
+                                 min_gain=cfg["min_gain"], target=cfg["target"], seed=seed)
                    for _, _, logits in runs]
             for name, runs in reps.items()}
 

@@ -153,35 +153,49 @@ class SearchResult:
         return self.auc[self.n_useful - 1] if self.n_useful else float("nan")
 
 
-def _simple_model(X_fit: np.ndarray, y_fit: np.ndarray):
+#: what the simple model is fitted to: the network's score (a translation that follows the
+#: network, its mistakes included) or the truth labels (the best tagger on those observables)
+TARGETS = ("network", "labels")
+
+
+def _simple_model(X_fit: np.ndarray, target: np.ndarray, kind: str):
     """The simple model on the chosen observables: each one mapped monotonically onto a
-    normal distribution (quantiles of the fit jets), then a logistic regression on the truth
-    labels.  A linear model on observables that a physicist can read is itself readable."""
-    from sklearn.linear_model import LogisticRegression
+    normal distribution (quantiles of the fit jets), then a linear model — a least-squares
+    fit of the network's score (``kind="network"``) or a logistic regression on the truth
+    labels (``kind="labels"``).  A linear model of observables a physicist can read is
+    itself readable; ``decision_function``/``predict`` give its score."""
+    from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import QuantileTransformer
 
     n_q = int(min(1000, len(X_fit)))
-    model = make_pipeline(QuantileTransformer(n_quantiles=n_q, output_distribution="normal"),
-                          LogisticRegression(C=10.0, max_iter=2000))
-    return model.fit(X_fit, y_fit)
+    head = Ridge(alpha=1e-3) if kind == "network" else LogisticRegression(C=10.0, max_iter=2000)
+    return make_pipeline(QuantileTransformer(n_quantiles=n_q, output_distribution="normal"),
+                         head).fit(X_fit, target)
+
+
+def _score(model, X: np.ndarray, kind: str) -> np.ndarray:
+    return model.predict(X) if kind == "network" else model.decision_function(X)
 
 
 def guided_search(network: np.ndarray, candidates: np.ndarray, labels: np.ndarray,
                   names: Sequence[str], fit: np.ndarray, evaluate: np.ndarray, *,
                   max_steps: int = 6, n_pairs: int = 200_000, min_gain: float = 0.002,
-                  seed: int = 0) -> SearchResult:
+                  target: str = "network", seed: int = 0) -> SearchResult:
     """Black-box-guided search of Faucett et al. for one network.
 
     ``network (n,)`` is the network's score and ``candidates (n, K)`` the observables offered
     (EFPs and classic ones) on the same ``n`` jets; ``fit`` and ``evaluate`` index the jets
     that choose and those that report.  Each candidate is first oriented so that its ADO with
     the network on the fit pairs is at least 1/2.  Step 1 takes the candidate of largest
-    ADO; step ``k`` trains the simple model (:func:`_simple_model`) on the chosen ones, finds
+    ADO; step ``k`` fits the simple model (:func:`_simple_model`, to the network's score or
+    to the truth labels: ``target``, one of :data:`TARGETS`) on the chosen ones, finds
     the fit pairs it orders differently from the network (DO = 0), and adds the candidate of
     largest ADO with the network *on those pairs*.  ``n_useful`` counts the steps before the
     first that raises the evaluation ADO by less than ``min_gain``.
     """
+    if target not in TARGETS:
+        raise ValueError(f"guided_search: target {target!r} is not one of {TARGETS}")
     network, y = np.asarray(network, float), np.asarray(labels).astype(int)
     X = np.asarray(candidates, float)
     if X.shape[0] != len(network) or len(names) != X.shape[1]:
@@ -205,8 +219,8 @@ def guided_search(network: np.ndarray, candidates: np.ndarray, labels: np.ndarra
         scores[chosen] = -np.inf
         best = int(np.argmax(scores))
         chosen.append(best)
-        model = _simple_model(X[fit][:, chosen], y[fit])
-        g = model.decision_function(X[:, chosen])
+        fit_target = network[fit] if target == "network" else y[fit]
+        g = _score(_simple_model(X[fit][:, chosen], fit_target, target), X[:, chosen], target)
         result.chosen.append(best)
         result.names.append(names[best])
         result.orientation.append(int(orient[best]))

@@ -156,8 +156,9 @@ fig = eplots.chosen_graphs(searches, cands)
 # AUCs is what IRC safety costs here. The *filter* $\Phi_a(\Delta\eta, \Delta\phi)$ of
 # a latent is a picture: where in the jet a particle's energy counts for that latent. The
 # filters drawn are those whose latent varies most from jet to jet; each is described by
-# its radius (the distance from its weighted centre that holds half of its positive weight)
-# and its number of lobes (connected regions above half of its maximum).
+# its radius (the distance from its weighted centre within which it holds half of its
+# weight above its lowest value in the jet) and its number of lobes (connected regions
+# above half of its maximum).
 
 # %%
 efn = efp.efn_study(splits, test, reps["PFN"], prof, seeds, device, cfg["n_filters"])
@@ -166,7 +167,7 @@ for key, sentence in efp.efn_claims(efn).items():
 for key, m in {"efn_auc": efn.efn_auc, "pfn_auc": efn.pfn_auc}.items():
     results.record(key, m)
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "The leading EFN filters (first training seed) on the (Δη, Δφ) plane of the jet axis, ordered by the spread of their latent over the test jets; circles: the radius holding half of each filter's positive weight, around its weighted centre.", "name": "fig-efn-filters"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The leading EFN filters (first training seed) on the (Δη, Δφ) plane of the jet axis, ordered by the spread of their latent over the test jets; dashed circles: the radius around each filter's weighted centre (+) within which it holds half of its weight above its lowest value in the jet; ×: the jet axis; white: outside the jet (ΔR > R).", "name": "fig-efn-filters"}}
 fig = nplots.filter_maps(efn.images, efn.axis, efn.properties,
                          [f"filter {a}" for a in efn.leading])
 
@@ -176,21 +177,26 @@ fig = nplots.filter_maps(efn.images, efn.axis, efn.properties,
 # %% [markdown]
 # ## Does the translation agree with the rest of the book?
 #
-# Three chapters answered parts of the question differently. Chapter 5's linear probes
-# measure which observables a representation *holds*; chapter 4's PCA found the jet mass in
-# the PFN latent's first principal component. Here the network's output is compared with
-# the classic observables by rank correlation, and the observables it follows most closely
-# are set beside those a linear probe reads best from the same network's representation
-# (a group, where the measurements cannot tell its members apart).
+# Two chapters answered parts of the question differently. Chapter 5's linear probes
+# measure which observables a representation *holds*; chapter 4 asks whether the PFN
+# latent's first principal component follows the jet mass, as Khot et al. found. Here the
+# first observable of each network's translation is compared with the classic observables
+# by rank correlation, and the ones it follows most closely are set beside those a linear
+# probe reads best from the same network's representation (a group, where the measurements
+# cannot tell its members apart). The network's output itself is compared with the classic
+# observables in the second table.
 
 # %%
 probes = architectures.architecture_probes(reps, task, obs, list(efp.CLASSIC))
-rho = efp.closest_classic(reps, cands, y, seed)
+rho = efp.translation_follows(searches, cands, y, seed)
 table, claims = efp.agreement_table(rho, probes.r2, probes.n_seeds)
 claims["efp_vs_pca"] = efp.pfn_pc1_claim(reps["PFN"], cands, y, rho["PFN"])
 for key, sentence in claims.items():
     results.claim(key, sentence)
 table
+
+# %% tags=["hide-input"]
+efp.follows_table(efp.closest_classic(reps, cands, y, seed))
 
 # %% [markdown]
 # {glue:md}`efp_vs_probes:myst` {glue:md}`efp_vs_pca:myst`

@@ -278,19 +278,40 @@ def closest_classic(reps: Mapping[str, Sequence[Representation]], cands: Candida
             for name, runs in reps.items()}
 
 
+def translation_follows(searches: Searches, cands: Candidates, labels: np.ndarray,
+                        seed: int = 0) -> dict[str, dict[str, Measurement]]:
+    """|Spearman ρ| between each network's first chosen observable (one per seed) and each
+    classic observable on the reporting half of the jets: which classic observable the
+    translation starts from."""
+    _, evaluate = halves(labels, seed)
+    cols = {PROBE_TABLE_LABELS[o]: cands.values[evaluate, cands.names.index(
+        PROBE_TABLE_LABELS[o])] for o in CLASSIC}
+    return {name: abs_rank_correlation([cands.values[evaluate, r.chosen[0]] for r in runs],
+                                       cols, seed)
+            for name, runs in searches.items()}
+
+
+def follows_table(rho: Mapping[str, Mapping[str, Measurement]]) -> pd.DataFrame:
+    """|ρ| (mean ± spread) per network (rows) and classic observable (columns)."""
+    return pd.DataFrame({name: {o: m.text("{:.2f}") for o, m in r.items()}
+                         for name, r in rho.items()}).T.rename_axis("network output |ρ| with")
+
+
 def agreement_table(rho: Mapping[str, Mapping[str, Measurement]],
                     probe_r2: Mapping[str, Mapping[str, tuple[float, float]]], n_seeds: int
                     ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Per network: the classic observable its output follows most closely (|ρ|), the one a
-    linear probe reads best from its representation (R², chapter 5's probes), and whether
-    the two leading groups share an observable.  Also the claim ``efp_vs_probes``."""
+    """Per network: the classic observable its translation's first choice follows most
+    closely (``rho``, :func:`translation_follows`), the one a linear probe reads best from
+    its representation (R², chapter 5's probes), and whether the two leading groups share an
+    observable.  Also the claim ``efp_vs_probes``."""
     if n_seeds < 2:
-        rows = {name: {"output follows (|ρ|)": " / ".join(f"{o} ({m.text('{:.2f}')})"
-                                                          for o, m in r.items())}
+        rows = {name: {"first choice follows (|ρ|)": " / ".join(
+            f"{o} ({m.text('{:.2f}')})" for o, m in sorted(r.items(), key=lambda x: -x[1].value))}
                 for name, r in rho.items()}
         return pd.DataFrame(rows).T, {"efp_vs_probes": (
             "With a single training seed the probes' R² have no spread, so this run cannot "
-            "tell whether the observables the outputs follow are those the probes read best.")}
+            "tell whether the observables the translations start from are those the probes "
+            "read best.")}
     rows, agree = {}, []
     for name, r in rho.items():
         names = list(r)
@@ -299,7 +320,7 @@ def agreement_table(rho: Mapping[str, Mapping[str, Measurement]],
         read = leading_group(r2, list(r2))
         ok = bool(set(close) & set(read))
         agree.append(ok)
-        rows[name] = {"output follows (|ρ|)": " / ".join(f"{o} ({r[o].text('{:.2f}')})"
+        rows[name] = {"first choice follows (|ρ|)": " / ".join(f"{o} ({r[o].text('{:.2f}')})"
                                                         for o in close),
                       "probe reads best (R²)": " / ".join(f"{o} ({r2[o].text('{:.2f}')})"
                                                          for o in read),
@@ -307,17 +328,17 @@ def agreement_table(rho: Mapping[str, Mapping[str, Measurement]],
     names = list(rho)
     yes = [n for n, a in zip(names, agree) if a]
     claim = (f"For {len(yes)} of {len(names)} networks "
-             f"({', '.join(yes) if yes else 'none'}), the classic observable the output "
-             "follows most closely is also among those a linear probe reads best from the "
-             "representation (chapter 5).")
+             f"({', '.join(yes) if yes else 'none'}), the classic observable the translation's "
+             "first choice follows most closely is also among those a linear probe reads best "
+             "from the representation (chapter 5).")
     return pd.DataFrame(rows).T, {"efp_vs_probes": claim}
 
 
 def pfn_pc1_claim(pfn_reps: Sequence[Representation], cands: Candidates, labels: np.ndarray,
                   rho_pfn: Mapping[str, Measurement]) -> str:
-    """Chapter 4 finds the PFN latent's first principal component tracking the jet mass:
+    """Chapter 4 asks whether the PFN latent's first principal component tracks the jet mass:
     recompute |ρ(PC1, classic)| on these jets and compare with the observables the PFN's
-    output follows."""
+    translation starts from (``rho_pfn``, :func:`translation_follows`)."""
     cols = {PROBE_TABLE_LABELS[o]: cands.values[:, cands.names.index(PROBE_TABLE_LABELS[o])]
             for o in CLASSIC}
     pc1 = abs_rank_correlation([latent_pca(Z_test, labels)[1][:, 0]
@@ -326,8 +347,8 @@ def pfn_pc1_claim(pfn_reps: Sequence[Representation], cands: Candidates, labels:
     shared = [o for o in lead if o in follows]
     leading = " / ".join(f"{o} ({pc1[o].text('{:.2f}')})" for o in lead)
     return (f"On the pooled test jets, the first principal component of the PFN latent "
-            f"follows {leading} most closely (|ρ|), the PFN's output "
-            f"{' / '.join(follows)}: " + (f"both follow {' and '.join(shared)}." if shared
+            f"follows {leading} most closely (|ρ|), the first observable of the PFN's "
+            f"translation follows {' / '.join(follows)}: " + (f"both follow {' and '.join(shared)}." if shared
                                            else "they follow different observables."))
 
 

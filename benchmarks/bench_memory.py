@@ -15,22 +15,28 @@ do not mix:
   first ``m`` jets (chapters 1 and 4 run it on whole splits; too slow here on many jets, so
   its growth per jet comes from two ``m``);
 - ``efp``: ``load`` + ``pfn_features`` + EFPs of degree <= 5 (kappa = beta = 1) of the first
-  ``m`` jets (chapter 6 evaluates them on chapter 5's test jets only).
+  ``m`` jets (chapter 6 evaluates them on chapter 5's test jets only); the EFPs' own peak is
+  measured apart from that of their ``pfn_features`` input.
 
 Each process reports ``ru_maxrss`` (getrusage), ``VmHWM`` / ``VmRSS`` from ``/proc``, the
-resident memory after loading, and the step's own peak above it (the high-water mark is reset
-through ``/proc/self/clear_refs`` between the two phases).  The parent fits
-``peak = a + b * n`` over the ``n`` measured, and extrapolates to the ``full`` profile's splits
+resident memory after loading, and the step's own peak above it: the high-water mark is reset
+through ``/proc/self/clear_refs`` between the phases, so a run's peak is the largest of its
+phases.  (``ru_maxrss`` also counts the parent's RSS at the fork; the parent imports only the
+standard library, so it equals ``VmHWM`` here.)  The parent fits ``peak = a + b * n`` over the
+sizes ``n`` at which the preprocessing fills its chunks (below the chunk size its transient
+still grows with ``n``), and extrapolates to the ``full`` profile's splits
 (``2 * jets_per_class``: 1.2 M training jets) next to this machine's RAM.  The synthetic file
-is deleted at the end (``--keep-file`` keeps it).
+is deleted at the end (``--keep-file`` keeps it).  The default run took 4 minutes on the
+2-core build machine at ``nice -n 19`` beside another job (peaks about 2.5 GB).
 
     nice -n 19 python benchmarks/bench_memory.py [--n-jets 200000] [--work-dir DIR]
-        [--obs-jets 10000] [--efp-jets 2000] [--steps load,topodnn,...] [--json out.json]
+        [--obs-jets 20000] [--efp-jets 20000] [--steps load,topodnn,...] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import resource
@@ -57,10 +63,10 @@ CAUSES = {
                "np.concatenate hold the 360 B/jet output twice at the end",
     "pfn": "helpers/preprocessing/pfn.py::pfn_features_from_axis: per 50 000-jet chunk "
            "constituent_kinematics casts (n, 200, 4) to float64 (2x the chunk's raw data), "
-           "pt/eta/phi/z are float64 (n, 200) each, np.stack(...)[mask] builds a float64 "
-           "(n, 200, 3) array and a float64 packed copy before .astype(float32): about 1 GB "
-           "per chunk, independent of N; pfn_features then keeps the chunk list and its "
-           "concatenation (2x the packed output) at the end",
+           "pt/eta/phi/z are float64 (n, 200) each (padding included), np.stack(...)[mask] "
+           "builds a float64 (n, 200, 3) array and a float64 packed copy before "
+           ".astype(float32): 0.7-0.9 GB per chunk, independent of N; pfn_features then "
+           "keeps the chunk list and its concatenation (2x the packed output) at the end",
     "lstm": "helpers/preprocessing/sequence.py::lstm_features: not chunked -- the packed PFN "
             "inputs, PackedParticles.jet_index / .slot (int64 per particle, each built from "
             "further int64 temporaries: np.repeat, np.arange, offsets), the (P, 5) rows and "
@@ -76,10 +82,13 @@ CAUSES = {
                    "np.where makes a second float64 (m, 200, 4) array (twice: jet_kinematics "
                    "and delta_r_to_axis), angularities hold several float64 (m, 200) arrays, "
                    "nsubjettiness copies c[nonempty] (another full float64 copy) and "
-                   "to_awkward / fastjet.ClusterSequence keep every jet's clustering at once",
-    "efp": "helpers/physics/efp.py::compute_efps: np.asarray(features, float64) doubles the "
-           "packed float32 particles; the (m, n_specs) float64 output; the batches themselves "
-           "are bounded by MAX_PAIR_ELEMENTS",
+                   "to_awkward / fastjet.ClusterSequence keep every jet's clustering at once "
+                   "(that part stays resident after the call, in glibc's heap, until reused)",
+    "efp": "helpers/physics/efp.py::compute_efps: the live arrays per jet are the float64 "
+           "output (n_specs * 8 B) and np.asarray(features, float64), a float64 copy of the "
+           "packed float32 particles (24 B per particle); the batches are bounded by "
+           "MAX_PAIR_ELEMENTS, but their freed tensors stay in glibc's heap (RSS, not live "
+           "data: malloc_trim(0) returns it), which is most of the measured growth",
 }
 
 
@@ -202,8 +211,9 @@ def output_bytes(out) -> int:
 def run_step(step: str, path: str, n: int, m: int) -> dict:
     """Runs in a fresh process: imports, then ``load`` (+ the step), with memory after each."""
     t0 = time.perf_counter()
-    import helpers  # noqa: F401
     import torch
+
+    import helpers  # noqa: F401
 
     torch.set_num_threads(1)
     if step == "bare":
@@ -224,6 +234,13 @@ def run_step(step: str, path: str, n: int, m: int) -> dict:
         full = get_profile("full")
         res["full"] = {"jets_per_class": full.jets_per_class,
                        "recnn_max_jets": full.chapter("recnn").get("max_jets", {})}
+
+        def chunk(func) -> int:
+            return inspect.signature(func).parameters["chunk_size"].default
+
+        res["chunks"] = {"load": chunk(load_benchmark), "topodnn": chunk(topodnn_features),
+                         "pfn": chunk(pfn_features), "lstm": chunk(pfn_features),
+                         "cnn": chunk(cnn_features)}
         return res
     t0 = time.perf_counter()
     jets = load_benchmark(path, max_jets=n)
@@ -233,16 +250,26 @@ def run_step(step: str, path: str, n: int, m: int) -> dict:
     res["after_load"] = snapshot()
     if step == "load":
         return res
+    sub = jets.subset(slice(0, m))  # a view: no copy
+    if step == "efp":  # its input, measured apart: pfn_features' chunk is not the EFPs' cost
+        res["reset_prep"] = reset_peak()
+        res["before_prep"] = snapshot()
+        t0 = time.perf_counter()
+        particles = pfn_features(sub)
+        res["seconds_prep"] = time.perf_counter() - t0
+        res["prep_bytes"] = output_bytes(particles)
+        res["after_prep"] = snapshot()
+        specs = efp_specs(5)
+        res["n_specs"] = len(specs)
     res["reset"] = reset_peak()
     res["after_reset"] = snapshot()
-    sub = jets.subset(slice(0, m))  # a view: no copy
     run = {
         "topodnn": lambda: topodnn_features(jets),
         "pfn": lambda: pfn_features(jets),
         "lstm": lambda: lstm_features(jets),
         "cnn": lambda: cnn_features(jets),
         "observables": lambda: compute_observables(sub),
-        "efp": lambda: efps_of(pfn_features(sub), efp_specs(5)),
+        "efp": lambda: efps_of(particles, specs),
     }[step]
     t0 = time.perf_counter()
     out = run()
@@ -278,7 +305,8 @@ def in_child(timeout: float | None = None, **spec) -> dict:
 def peak(res: dict) -> tuple[int, int]:
     """(ru_maxrss, VmHWM) over the whole child: the larger of the load and the step phase
     (the reset between them lowers both counters)."""
-    snaps = [res[k] for k in ("after_imports", "after_load", "after_step", "final") if k in res]
+    keys = ("after_imports", "after_load", "after_prep", "after_step", "final")
+    snaps = [res[k] for k in keys if k in res]
     return max(s["ru_maxrss"] for s in snaps), max(s["hwm"] for s in snaps)
 
 
@@ -303,9 +331,9 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n-jets", type=int, default=200_000, help="jets in the synthetic file (N)")
     p.add_argument("--fractions", default="0.25,0.5,1", help="sizes n = fraction * N to measure")
-    p.add_argument("--obs-jets", type=int, default=10_000,
+    p.add_argument("--obs-jets", type=int, default=20_000,
                    help="m of compute_observables (also run at m/2)")
-    p.add_argument("--efp-jets", type=int, default=2_000, help="m of the EFPs (also at m/2)")
+    p.add_argument("--efp-jets", type=int, default=20_000, help="m of the EFPs (also at m/10)")
     p.add_argument("--steps", default=",".join(STEPS), help="comma-separated subset of steps")
     p.add_argument("--write-chunk", type=int, default=10_000, help="rows per appended chunk")
     p.add_argument("--work-dir", type=Path, default=None, help="where to write the file")
@@ -334,7 +362,6 @@ def main(argv: list[str] | None = None) -> None:
     base_bare, base = peak(bare)[0], peak(imports)[0]
     log(f"baselines: import helpers + torch {mb(base_bare)} MB; every step's imports "
         f"{mb(base)} MB (ru_maxrss)")
-    full = imports["full"]
     tmp = tempfile.TemporaryDirectory(dir=args.work_dir, prefix="bench_memory_")
     path = Path(tmp.name) / "train.h5"
     try:
@@ -352,13 +379,14 @@ def main(argv: list[str] | None = None) -> None:
                 plan += [(step, n, 0) for n in dict.fromkeys((sizes[0], sizes[-1]))]
             else:
                 m = args.obs_jets if step == "observables" else args.efp_jets
-                plan += [(step, sizes[-1], mm) for mm in dict.fromkeys((max(1, m // 2), m))]
+                low = max(1, m // (2 if step == "observables" else 10))
+                plan += [(step, sizes[-1], mm) for mm in dict.fromkeys((low, m))]
         for step, n, m in plan:
             res = in_child(step=step, path=str(path), n=n, m=m)
             res.update(step=step, n=n, m=m)
             runs.append(res)
             ru, hwm = peak(res)
-            secs = res.get("seconds_load", 0) + res.get("seconds_step", 0)
+            secs = sum(res.get(k, 0) for k in ("seconds_load", "seconds_prep", "seconds_step"))
             log(f"{step:12s} n={n:>8,} m={m:>7,}: peak {mb(ru)} MB (VmHWM {mb(hwm)}), "
                 f"{secs:.0f} s")
     finally:
@@ -366,105 +394,162 @@ def main(argv: list[str] | None = None) -> None:
             print(f"kept {path}")
         else:
             tmp.cleanup()
-    report(runs, base_bare, base, w, full, ram, N)
+    models = report(runs, base_bare, base, w, imports, ram, N)
+    log("done")
     if args.json:
         args.json.write_text(json.dumps({
             "n_jets": N, "ram_bytes": ram, "baseline_bare": bare, "baseline_imports": imports,
-            "write": w, "runs": runs, "nice": os.nice(0)}, indent=1))
+            "write": w, "runs": runs, "models": models, "nice": os.nice(0)}, indent=1))
 
 
-def report(runs: list[dict], base_bare: int, base: int, w: dict, full: dict, ram: int,
-           N: int) -> None:
-    raw_jet = (SLOTS * 4 * 4 + 1 + 16)  # JetSet bytes per jet: float32 constituents + label + truth
-    print(f"\nraw data: {raw_jet} B/jet in the JetSet (float32 (200, 4) + int8 label + float32 "
+def report(runs: list[dict], base_bare: int, base: int, w: dict, info: dict, ram: int,
+           N: int) -> dict:
+    """Print the tables; return the fitted models (for --json)."""
+    raw = SLOTS * 4 * 4 + 1 + 16  # JetSet bytes per jet: float32 constituents + label + truth
+    full, chunks = info["full"], info["chunks"]
+    print(f"\nraw data: {raw} B/jet in the JetSet (float32 (200, 4) + int8 label + float32 "
           f"truth), {w['bytes'] / N:.0f} B/jet in the file; machine RAM {gb(ram)} GiB")
     print(f"baseline: import helpers + torch {mb(base_bare)} MB; all step imports {mb(base)} MB")
-    print("\npeak resident memory per step (MB = 2^20 bytes; 'above load' = the step's own "
-          "peak above the RSS after loading)")
+    print("\npeak resident memory per run, each a fresh process (MB = 2^20 bytes).  x raw: "
+          "(peak - imports) / JetSet bytes; above: the step's own peak above the RSS just "
+          "before it (after loading; for efp after its pfn_features input)")
     head = (f"{'step':12s} {'n loaded':>9s} {'m':>7s} {'ru_maxrss':>9s} {'VmHWM':>7s} "
-            f"{'-imports':>8s} {'x raw':>6s} {'RSS load':>8s} {'above load':>10s} "
+            f"{'-imports':>8s} {'x raw':>6s} {'RSS load':>8s} {'above':>7s} "
             f"{'output':>7s} {'s':>5s}")
     print(head)
     print("-" * len(head))
     for r in runs:
         ru, hwm = peak(r)
         above = (r["after_step"]["hwm"] - r["after_reset"]["rss"]) if "after_step" in r else 0
-        r["peak_ru"], r["peak_hwm"], r["above_load"] = ru, hwm, above
-        secs = r.get("seconds_load", 0) + r.get("seconds_step", 0)
+        r["peak_ru"], r["peak_hwm"], r["above"] = ru, hwm, above
+        if "after_prep" in r:
+            r["above_prep"] = r["after_prep"]["hwm"] - r["before_prep"]["rss"]
+        secs = sum(r.get(k, 0) for k in ("seconds_load", "seconds_prep", "seconds_step"))
         print(f"{r['step']:12s} {r['n']:9,} {r['m'] or '':>7} {mb(ru):>9s} {mb(hwm):>7s} "
               f"{mb(ru - base):>8s} {(ru - base) / r['jetset_bytes']:6.2f} "
-              f"{mb(r['after_load']['rss']):>8s} {mb(above):>10s} "
+              f"{mb(r['after_load']['rss']):>8s} {mb(above):>7s} "
               f"{mb(r.get('output_bytes', 0)):>7s} {secs:5.0f}")
+    for r in runs:
+        if "above_prep" in r:
+            print(f"  efp input: pfn_features of {r['m']:,} jets peaks {mb(r['above_prep'])} MB "
+                  f"above the loaded set (its chunk is {chunks['pfn']:,} jets), keeps "
+                  f"{mb(r['prep_bytes'])} MB; {r['n_specs']} EFPs")
 
     splits = {s: 2 * n for s, n in full["jets_per_class"].items()}
     all_jets = sum(splits.values())
-    print(f"\nfull profile: jets_per_class {full['jets_per_class']} -> splits of "
-          + ", ".join(f"{s} {n:,}" for s, n in splits.items())
-          + f"; load_task holds all three ({all_jets:,} jets) at once")
-    models = {}
-    print("\ngrowth per jet (least squares over n) and extrapolation; 'with all splits' = the "
-          "step on that split while the other two splits are loaded too")
-    head = (f"{'step':12s} {'B/jet':>7s} {'x raw':>6s} {'const MB':>8s} "
-            + " ".join(f"{s + ' ' + format(n, ',') :>17s}" for s, n in splits.items())
-            + f" {'train, all splits':>17s}")
-    print(head)
-    print("-" * len(head))
+    print("\nfull profile: jets_per_class " + ", ".join(
+        f"{s} {n:,}" for s, n in full["jets_per_class"].items()) + " -> splits of "
+        + ", ".join(f"{s} {n:,}" for s, n in splits.items())
+        + f"; load_task holds all three ({all_jets:,} jets) at once")
+
     by_step: dict[str, list[dict]] = {}
     for r in runs:
         by_step.setdefault(r["step"], []).append(r)
-    load_b = None
-    for step, rs in by_step.items():
+    models: dict[str, dict] = {}
+    for step, rs in by_step.items():  # peak(n) = a + b n, on sizes with full chunks
         if STEPS[step] == "m":
             continue
-        xs, ys = [r["n"] for r in rs], [r["peak_ru"] for r in rs]
-        if len(set(xs)) < 2:
-            print(f"{step:12s} measured at one size only: no slope")
+        pts = sorted({r["n"]: r["peak_ru"] for r in rs}.items())
+        full_chunks = [(n, y) for n, y in pts if n >= chunks.get(step, 0)]
+        use = full_chunks if len(full_chunks) >= 2 else pts
+        if len(use) < 2:
             continue
-        a, b = fit(xs, ys)
-        models[step] = (a, b)
-        if step == "load":
-            load_b = b
-        others = load_b if load_b is not None else raw_jet
-        cells = " ".join(f"{gb(a + b * n) + ' GiB':>17s}" for n in splits.values())
-        train_all = a + b * splits["train"] + others * (all_jets - splits["train"])
-        print(f"{step:12s} {b:7.0f} {b / raw_jet:6.2f} {mb(a):>8s} {cells} "
-              f"{gb(train_all) + ' GiB':>17s}")
-    for step, rs in by_step.items():
-        if STEPS[step] != "m":
+        a, b = fit([n for n, _ in use], [y for _, y in use])
+        models[step] = {"a": a, "b": b, "sizes": [n for n, _ in use],
+                        "partial_chunks": len(use) != len(full_chunks)}
+    load = models.get("load")
+    print("\ngrowth per jet: least squares of peak = a + b n over the sizes n whose "
+          "preprocessing runs full chunks; 'above' = b - b(load), the step's own bytes per "
+          "jet; 'chunk MB' = a - a(load), its per-chunk transient.  Extrapolated peaks "
+          "(GiB = 2^30 bytes): the step on one split with only that split loaded, and on the "
+          "training split with all three splits loaded (as load_task leaves them)")
+    head = (f"{'step':12s} {'sizes':>12s} {'B/jet':>6s} {'above':>6s} {'x raw':>6s} "
+            f"{'chunk MB':>8s} " + " ".join(f"{s + ' ' + format(n, ','):>15s}"
+                                            for s, n in splits.items())
+            + f" {'train + others':>15s}")
+    print(head)
+    print("-" * len(head))
+    for step, mdl in models.items():
+        a, b = mdl["a"], mdl["b"]
+        above = b - load["b"] if load and step != "load" else b
+        chunk_mb = a - load["a"] if load and step != "load" else a - base
+        mdl.update(above=above, chunk_bytes=chunk_mb)
+        b_load = load["b"] if load else raw
+        ext = {s: a + b * n for s, n in splits.items()}
+        ext["train_all_loaded"] = ext["train"] + b_load * (all_jets - splits["train"])
+        mdl["extrapolated"] = ext
+        sizes = "/".join(f"{n // 1000}k" for n in mdl["sizes"]) + ("*" if mdl["partial_chunks"]
+                                                                  else "")
+        print(f"{step:12s} {sizes:>12s} {b:6.0f} {above:6.0f} {above / raw:6.2f} "
+              f"{mb(chunk_mb):>8s} " + " ".join(f"{gb(ext[s]):>15s}" for s in splits)
+              + f" {gb(ext['train_all_loaded']):>15s}")
+    if any(m["partial_chunks"] for m in models.values()):
+        print("  * fitted over sizes below the step's chunk size: the slope includes the "
+              "growing chunk transient and overestimates")
+
+    a_load = load["a"] if load else base
+    b_load = load["b"] if load else raw
+    print("\nsteps on m jets of the loaded set (fit over m of the step's own peak above its "
+          "input):")
+    for step in ("observables", "efp"):
+        rs = by_step.get(step, [])
+        pts = sorted({r["m"]: r["above"] for r in rs}.items())
+        if len(pts) < 2:
             continue
-        xs, ys = [r["m"] for r in rs], [r["above_load"] for r in rs]
-        if len(set(xs)) < 2:
-            print(f"{step:12s} measured at one m only: no slope")
-            continue
-        c, d = fit(xs, ys)
-        models[step] = (c, d)
-        loaded = load_b if load_b is not None else raw_jet
-        a_load = models.get("load", (base, 0))[0]
-        if step == "efp":
-            n_ref = full["recnn_max_jets"].get("test", splits["test"])
-            what = f"chapter 6's test jets ({n_ref:,}, full recnn max_jets)"
+        c, d = fit([m for m, _ in pts], [y for _, y in pts])
+        note = ""
+        if d <= 0 and step == "efp":  # growth below the noise of a ~200 MB constant
+            prep = [r for r in rs if "prep_bytes" in r][-1]
+            particles = (prep["prep_bytes"] / prep["m"] - 8) / 12  # float32 (z, deta, dphi)
+            d = prep["n_specs"] * 8 + 24 * particles  # float64 output + float64 features copy
+            c = max(y for _, y in pts)
+            note = (f" (no growth above the noise between m = {pts[0][0]:,} and {pts[-1][0]:,}; "
+                    f"per jet from the code: {prep['n_specs']} float64 outputs + a float64 "
+                    f"copy of {particles:.0f} particles, constant = the largest peak)")
+        mdl = models[step] = {"c": c, "d": d, "m": [m for m, _ in pts], "note": note}
+        if step == "observables":
+            n_ref, n_loaded = splits["train"], splits["train"]
+            what = (f"on the training split ({n_ref:,}; chapters 1 and 4 run it on whole "
+                    f"splits)")
+            extra = 0.0
         else:
-            n_ref = splits["train"]
-            what = f"the training split ({n_ref:,}), as chapters 1 and 4 do"
-        one = a_load + loaded * n_ref + c + d * n_ref
-        everything = a_load + loaded * all_jets + c + d * n_ref
-        print(f"{step:12s} {d:7.0f} {d / raw_jet:6.2f} {mb(c):>8s}  B/jet above the loaded "
-              f"set; on {what}: {gb(one)} GiB with that split loaded, {gb(everything)} GiB "
-              f"with all splits loaded")
+            n_ref = full["recnn_max_jets"].get("test", splits["test"])
+            n_loaded = splits["test"]
+            what = f"on chapter 6's test jets (at most {n_ref:,}, full profile's recnn max_jets)"
+            pfn = models.get("pfn")
+            prep = [r for r in rs if "prep_bytes" in r][-1]
+            kept = prep["prep_bytes"] / prep["m"] * n_ref
+            # the packed particles stay while the EFPs run; pfn_features' own peak came first
+            extra = kept
+            if pfn:
+                pfn_peak = pfn["chunk_bytes"] + pfn["above"] * n_ref
+                extra = max(kept, pfn_peak - c - d * n_ref)
+        own = c + d * n_ref
+        one = a_load + b_load * n_loaded + extra + own
+        everything = a_load + b_load * all_jets + extra + own
+        mdl.update(own_at_ref=own, one_split=one, all_splits=everything, n_ref=n_ref)
+        print(f"{step:12s} {d:7.0f} B/jet ({d / raw:.2f} x raw) + {mb(c)} MB; {what}: "
+              f"{gb(own)} GiB itself, peak {gb(one)} GiB with that split loaded, "
+              f"{gb(everything)} GiB with all three loaded{note}")
     print(f"\nmachine RAM: {gb(ram)} GiB")
 
-    print("\nsteps whose memory is a multiple of the raw data they process:")
-    for step, (_, b) in models.items():
-        if STEPS[step] == "m" or step == "load":
-            slope = b
-        else:
-            slope = b - (load_b or 0)
-        ratio = slope / raw_jet
-        label = "above the loaded set" if step != "load" else "loaded set"
-        flag = "  <-- " if ratio >= 1.0 or (step == "load" and ratio >= 1.2) else "      "
-        print(f"{flag}{step:12s} {slope:7.0f} B/jet {label} = {ratio:.2f} x raw")
-        if flag.strip():
+    print("\nsteps whose memory is a multiple of the raw data they process (per jet >= 1 x raw, "
+          "the loader >= 1.2 x, or a per-chunk transient >= 2 x the chunk's raw data):")
+    for step, mdl in models.items():
+        per_jet = mdl["d"] if "d" in mdl else mdl["above"]
+        ratio = per_jet / raw
+        size = chunks.get(step)
+        chunk_ratio = (mdl.get("chunk_bytes", 0) / (size * raw)) if size and step != "load" else 0
+        flagged = ratio >= (1.2 if step == "load" else 1.0) or chunk_ratio >= 2.0
+        what = "per jet loaded" if step == "load" else "per jet above its input"
+        line = f"{'  <-- ' if flagged else '      '}{step:12s} {per_jet:7.0f} B {what} = {ratio:.2f} x raw"
+        if chunk_ratio:
+            line += (f"; per-chunk transient {mb(mdl['chunk_bytes'])} MB for {size:,} jets "
+                     f"= {chunk_ratio:.1f} x their raw data")
+        print(line)
+        if flagged:
             print(f"        cause: {CAUSES[step]}")
+    return models
 
 
 if __name__ == "__main__":

@@ -219,3 +219,18 @@ def test_lund_own_clustering_matches_fastjet():
     np.testing.assert_allclose(ak.flatten(own.kt), ak.flatten(fj.kt), rtol=1e-9)
     z = ak.flatten(own.z)
     assert ak.all((z > 0) & (z <= 0.5))
+
+
+def test_compute_observables_in_chunks_equals_one_pass():
+    """Chunking (which bounds the memory on paper-scale samples) does not change a value."""
+    from helpers.physics.observables import compute_observables
+
+    rng = np.random.default_rng(5)
+    n, m = 23, 12
+    pt = rng.exponential(20.0, (n, m)) * (rng.random((n, m)) < 0.8)
+    eta, phi = rng.normal(0, 0.3, (n, m)), rng.normal(0, 0.3, (n, m))
+    c = np.stack([pt * np.cosh(eta), pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)], -1)
+    one, chunked = compute_observables(c), compute_observables(c, chunk_size=5)
+    assert set(one) == set(chunked)
+    for k in one:
+        np.testing.assert_allclose(chunked[k], one[k], rtol=1e-12, err_msg=k)

@@ -41,7 +41,7 @@ def cnn_features(jets: JetSet | np.ndarray, npix: int = IMAGE_PIXELS, chunk_size
                  ) -> np.ndarray:
     """``(N, 1, npix, npix)`` float32 jet images, computed in chunks of ``chunk_size`` jets."""
     constituents = jets.constituents if isinstance(jets, JetSet) else np.asarray(jets)
-    parts = [jet_images(constituents[i:i + chunk_size], npix=npix).astype(np.float32)
-             for i in range(0, len(constituents), chunk_size)]
-    images = np.concatenate(parts) if parts else np.zeros((0, npix, npix), np.float32)
-    return images[:, None]
+    images = np.zeros((len(constituents), 1, npix, npix), np.float32)  # filled chunk by chunk
+    for i in range(0, len(constituents), chunk_size):
+        images[i:i + chunk_size, 0] = jet_images(constituents[i:i + chunk_size], npix=npix)
+    return images

@@ -1,4 +1,5 @@
-# make book   -- build the executable book (default profile standard, device auto)
+# make book   -- build the executable book (default profile standard, device auto,
+#                generated jets; DATA_SOURCE=benchmark reads the top-tagging benchmark files)
 # make test   -- run the test suite (needs chromium + chromedriver: installed with apt-get)
 #
 # Both targets are self-sufficient on a fresh machine: they create .venv when missing and
@@ -9,6 +10,7 @@ PYTHON  ?= python3
 VENV    ?= .venv
 PROFILE ?= standard
 DEVICE  ?= auto
+DATA_SOURCE ?= generated
 # Must equal the torch pin in pyproject.toml (tests/test_environment.py checks it).
 TORCH_SPEC ?= torch==2.13.0
 # Optional extra index for torch, e.g. https://download.pytorch.org/whl/cpu for a small
@@ -21,7 +23,7 @@ STAMP := $(VENV)/.jetbook-installed
 .PHONY: book test venv browser clean
 
 book: $(STAMP)
-	$(VPY) -m helpers.book build --profile $(PROFILE) --device $(DEVICE)
+	$(VPY) -m helpers.book build --profile $(PROFILE) --device $(DEVICE) --data-source $(DATA_SOURCE)
 
 test: $(STAMP) browser
 	$(VPY) -m pytest -q

@@ -157,8 +157,9 @@ fig = eplots.chosen_graphs(searches, cands)
 # a latent is a picture: where in the jet a particle's energy counts for that latent. The
 # filters drawn are those whose latent varies most from jet to jet; each is described by
 # its radius (the distance from its weighted centre within which it holds half of its
-# weight above its lowest value in the jet) and its number of lobes (connected regions
-# above half of its maximum).
+# weight above its lowest value in the jet), its number of lobes (connected regions above
+# half of its maximum), and whether it rises or falls with the angle to the jet axis (its
+# rank correlation with that angle over the jet).
 
 # %%
 efn = efp.efn_study(splits, test, reps["PFN"], prof, seeds, device, cfg["n_filters"])

@@ -65,13 +65,14 @@ def test_findings_follow_the_searches():
 
 def test_efn_claims():
     props = [FilterProperties(0.1, 1, (0.0, 0.0), (0.0, 0.0), 0.0),
-             FilterProperties(0.3, 2, (0.2, 0.0), (0.5, 0.0), 0.5)]
+             FilterProperties(0.3, 2, (0.2, 0.0), (0.5, 0.0), 0.5, 0.95)]
     study = efp.EFNStudy(Measurement(0.95, 0.002, 3), Measurement(0.951, 0.002, 3),
                          np.zeros((2, 3, 3)), np.zeros(3), props, np.arange(2))
     c = efp.efn_claims(study)
     assert "is indistinguishable from" in c["efn_vs_pfn"]
     assert "ΔR = 0.10 to 0.30" in c["efn_filters"] and "1 of them have more" in c["efn_filters"]
     assert "1 sit off the jet axis" in c["efn_filters"]
+    assert "1 rise and 0 fall with the distance" in c["efn_filters"]
 
 
 def test_agreement_table():

@@ -307,7 +307,7 @@ def test_export_of_an_empty_cache_is_an_error(tmp_path):
     with pytest.raises(ClassroomError, match="nothing to export"):
         export_archive("ci", tmp_path / "x.tar", root=tmp_path / "nothing")
     assert issubclass(ClassroomError, DataError)
-    assert KINDS == ("jets", "trees", "models", "attributions")
+    assert KINDS == ("jets", "trees", "models", "attributions", "efps")
 
 
 # --------------------------------------------------------------------------- the access record

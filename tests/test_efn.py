@@ -300,3 +300,16 @@ def test_filter_grid_disc_sets_the_outside_to_nan():
     images, axis = filter_grid(model, extent=0.8, n=21, disc=0.8)
     d = np.hypot(*np.meshgrid(axis, axis, indexing="ij"))
     assert np.isnan(images[:, d > 0.8]).all() and np.isfinite(images[:, d <= 0.8]).all()
+
+
+def test_radial_correlation_of_filters():
+    """A filter rising with the angle to the axis (an angularity weight) has rank correlation
+    +1 with the distance; a blob off the axis does not."""
+    axis = np.linspace(-0.8, 0.8, 81)
+    deta, dphi = np.meshgrid(axis, axis, indexing="ij")
+    r = np.hypot(deta, dphi)
+    ring = np.where(r > 0.8, np.nan, r ** 2)
+    assert filter_properties(ring, axis).radial_correlation > 0.99
+    assert filter_properties(-ring, axis).radial_correlation < -0.99
+    blob = np.where(r > 0.8, np.nan, np.exp(-((deta - 0.4) ** 2 + dphi ** 2) / 0.02))
+    assert abs(filter_properties(blob, axis).radial_correlation) < 0.9

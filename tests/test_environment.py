@@ -128,3 +128,22 @@ def test_makefile_installs_the_same_torch(pyproject):
     assert normalise(match.group(1)) == normalise(torch), (
         f"Makefile installs {match.group(1)} but pyproject.toml pins {torch}"
     )
+
+
+def test_gpu_workflow_can_build_full_on_the_benchmark_files():
+    """The GPU workflow's manual input selects the benchmark files: it fetches them, passes
+    the data source to `make book`, and uploads the build folder of that data source."""
+    root = Path(__file__).resolve().parent.parent
+    makefile = (root / "Makefile").read_text()
+    assert "DATA_SOURCE ?= generated" in makefile
+    assert "--data-source $(DATA_SOURCE)" in makefile
+    wf = yaml.safe_load((root / ".github" / "workflows" / "book-gpu.yml").read_text())
+    trigger = wf.get("on", wf.get(True))  # YAML 1.1 reads the key `on` as True
+    choice = trigger["workflow_dispatch"]["inputs"]["data_source"]
+    assert set(choice["options"]) == {"generated", "benchmark"}
+    steps = wf["jobs"]["build"]["steps"]
+    fetch = next(s for s in steps if "fetch-benchmark" in s.get("run", ""))
+    assert fetch["if"] == "env.DATA_SOURCE == 'benchmark'"
+    build = next(s for s in steps if "make book" in s.get("run", ""))
+    assert "PROFILE=full" in build["run"] and "DATA_SOURCE=$DATA_SOURCE" in build["run"]
+    assert "-benchmark" in wf["jobs"]["build"]["env"]["BUILD"]

@@ -15,7 +15,7 @@ settings hash, the installed package versions, the creation time and per file it
 and the configuration hash its name carries (:func:`build_manifest`).
 
 Cache entries carry no profile tag (their names hash the configuration that made them), so
-by default *every* entry of ``jets/``, ``trees/``, ``models/`` and ``attributions/`` is packed,
+by default *every* entry of ``jets/``, ``trees/``, ``models/``, ``attributions/`` and ``efps/`` is packed,
 whatever profile made it; the chapters' results (``results/``) never are.  ``log`` (a cache
 access record, ``$JETBOOK_CACHE_LOG``, of a run of the profile) packs only the entries that run
 looked up.  The manifest's ``selection`` says which of the two was done.
@@ -51,7 +51,7 @@ from ..results.record import package_versions
 from .errors import DataError
 
 #: the cache folders an archive may hold
-KINDS = ("jets", "trees", "models", "attributions")
+KINDS = ("jets", "trees", "models", "attributions", "efps")
 MANIFEST = "manifest.json"
 FORMAT = "jetbook-classroom-cache"
 FORMAT_VERSION = 1

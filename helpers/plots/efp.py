@@ -14,7 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..physics.efp import EFPSpec, Graph
-from ..studies.efp import Candidates
+from ..studies.efp import CLASSIC, Candidates
+from ..studies.recnn import PROBE_TABLE_LABELS, PROBES
 from ..xai.ado import SearchResult
 from .style import color
 
@@ -141,6 +142,10 @@ def graph_row(specs: Sequence[EFPSpec | Graph], titles: Sequence[str] | None = N
     return fig
 
 
+#: the classic observables' names in the figures' math (the fonts lack unicode subscripts)
+CLASSIC_TEX = {PROBE_TABLE_LABELS[o]: PROBES[o] for o in CLASSIC}
+
+
 def ado_steps(steps: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
     """ADO with the network after each step of the guided search, one line per network:
     ``steps[name] = (mean per step, spread per step)``."""
@@ -177,8 +182,9 @@ def chosen_graphs(searches: Mapping[str, Sequence[SearchResult]], cands: Candida
             spec = cands.specs[result.chosen[k]]
             sign = "−" if result.orientation[k] < 0 else ""
             if spec is None:
-                ax.text(0.5, 0.5, f"{k + 1}. {sign}{result.names[k]}", ha="center",
-                        va="center", fontsize=12, transform=ax.transAxes)
+                name = CLASSIC_TEX.get(result.names[k], result.names[k])
+                ax.text(0.5, 0.5, f"{k + 1}. {sign}{name}", ha="center", va="center",
+                        fontsize=12, transform=ax.transAxes)
                 continue
             draw_graph(ax, spec.graph)
             exponents = "" if (spec.kappa, spec.beta) == (1.0, 1.0) else \

@@ -28,7 +28,7 @@ from scipy.stats import spearmanr
 from ..cache import array_fingerprint, cached_array
 from ..config import Profile, get_profile
 from ..data import JetSet
-from ..metrics import auc, format_mean_std
+from ..metrics import auc
 from ..physics.efp import EFPSpec, efp_specs, efps_of, generalised_specs
 from ..physics.observables import JET_R
 from ..preprocessing import pfn_features
@@ -207,8 +207,7 @@ def search_table(searches: Searches) -> pd.DataFrame:
         first = {r.names[0] for r in runs}
         rows[name] = {
             "chosen (first seed)": ", ".join(chosen(runs[0])) or "none",
-            "useful steps": format_mean_std(np.mean([r.n_useful for r in runs]),
-                                            np.std([r.n_useful for r in runs]), 1),
+            "useful steps": Measurement.of([r.n_useful for r in runs]).text("{:.1f}"),
             "first choice shared by": f"{sum(r.names[0] == runs[0].names[0] for r in runs)}"
                                       f" of {len(runs)} seeds" if len(first) else "",
             "final ADO": final_ado(runs).text(),
@@ -396,14 +395,24 @@ def efn_claims(study: EFNStudy) -> dict[str, str]:
     radii = [p.radius for p in study.properties]
     multi = sum(p.n_lobes > 1 for p in study.properties)
     far = sum(p.distance_from_axis > p.radius for p in study.properties)
+    rising = sum(p.radial_correlation > RADIAL for p in study.properties)
+    falling = sum(p.radial_correlation < -RADIAL for p in study.properties)
     return {
         "efn_vs_pfn": f"The EFN's AUC ({study.efn_auc.text()}) {cost} the PFN's "
                       f"({study.pfn_auc.text()}) on the same test jets.",
         "efn_filters": f"The {len(radii)} leading filters hold half of their weight within "
                        f"ΔR = {min(radii):.2f} to {max(radii):.2f} of their centroid; "
                        f"{multi} of them have more than one lobe, and {far} sit off the jet "
-                       "axis by more than their own radius.",
+                       f"axis by more than their own radius. {rising} rise and {falling} fall "
+                       f"with the distance from the axis (rank correlation beyond ±{RADIAL} "
+                       "over the jet): such a filter weighs each particle's momentum fraction "
+                       "by its angle to the axis, as an angularity does.",
     }
+
+
+#: |rank correlation| of a filter with the distance from the axis above which it is called
+#: radial (an angularity-like weight)
+RADIAL = 0.9
 
 
 # ----------------------------------------------------------------------------- findings

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from scipy import ndimage
+from scipy.stats import spearmanr
 
 #: lobes (connected regions above half the maximum) smaller than this many pixels are noise
 MIN_LOBE_PIXELS = 4
@@ -84,6 +85,11 @@ class FilterProperties:
     centroid: tuple[float, float]
     #: ``|centroid|``: angular distance of the centroid from the jet axis ``(0, 0)``
     distance_from_axis: float
+    #: Spearman rank correlation of the filter with the distance from the axis over the
+    #: grid's finite pixels: near +1 a filter that rises with the angle to the axis (it
+    #: weighs particles as an angularity ``sum_i z_i theta_i^beta`` does), near -1 one that
+    #: falls, near 0 one with structure at some angle
+    radial_correlation: float = float("nan")
 
 
 def _median_radius(distance: np.ndarray, weight: np.ndarray) -> float:
@@ -122,12 +128,14 @@ def filter_properties(image: np.ndarray, axis: np.ndarray,
     distance = np.hypot(deta - centroid[0], dphi - centroid[1])
     labels, n_regions = ndimage.label(w > LOBE_LEVEL * top, structure=np.ones((3, 3), bool))
     sizes = np.bincount(labels.ravel(), minlength=n_regions + 1)[1:]
+    radial = spearmanr(image[inside], np.hypot(deta, dphi)[inside])[0]
     return FilterProperties(
         radius=_median_radius(distance.ravel(), w.ravel()),
         n_lobes=int((sizes >= min_pixels).sum()),
         peak=(float(axis[i]), float(axis[j])),
         centroid=centroid,
         distance_from_axis=float(np.hypot(*centroid)),
+        radial_correlation=float(radial),
     )
 
 

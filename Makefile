@@ -25,8 +25,13 @@ STAMP := $(VENV)/.jetbook-installed
 book: $(STAMP)
 	$(VPY) -m helpers.book build --profile $(PROFILE) --device $(DEVICE) --data-source $(DATA_SOURCE)
 
+# test files run side by side, one process per core (TEST_JOBS=1: one after the other); the
+# files' own tests stay together in one process, so a module's fixtures (the ci book build)
+# are made once
+TEST_JOBS ?= auto
+
 test: $(STAMP) browser
-	$(VPY) -m pytest -q
+	$(VPY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
 
 venv: $(STAMP)
 

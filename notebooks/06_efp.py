@@ -201,6 +201,31 @@ efp.follows_table(efp.closest_classic(reps, cands, y, seed))
 
 # %% [markdown]
 # {glue:md}`efp_vs_probes:myst` {glue:md}`efp_vs_pca:myst`
+#
+# Chapter 1 ranked the TopoDNN's *inputs*; a translation has no inputs of that kind, but
+# both can be asked which *constituents* they need. Remove the $i$-th hardest constituent
+# from every jet (the softer ones move up), recompute the TopoDNN's inputs and the
+# translation's observables on the same jets, and measure the AUC each loses, on the
+# reporting half. The translation is the simple model of the search's useful steps,
+# fitted again exactly as the search fitted it (`helpers.xai.ado.fit_translation`).
+# Beside the two stands chapter 1's ΔAUC occlusion of the same constituents' three
+# inputs. Rank correlations over the constituents compare the profiles.
+
+# %%
+importance = efp.constituent_importance(splits, test, searches["TopoDNN"], cands, prof,
+                                        seeds, device, seed)
+results.claim("efp_vs_attribution", efp.constituent_claim(importance))
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "AUC lost when one of the hardest constituents is removed from every jet, for the TopoDNN (left) and its EFP translation (middle), and the TopoDNN's ΔAUC occlusion of that constituent's three inputs, summed (right, chapter 1's method), on the reporting half of the test jets; bars: mean over training seeds, error bars: their spread.", "name": "fig-efp-constituents"}}
+fig = eplots.constituent_importance(importance.removal_network, importance.removal_translation,
+                                    importance.occlusion)
+
+# %% [markdown]
+# {glue:md}`efp_vs_attribution:myst` A translation that depends on the constituents as its
+# network does has captured *where* in the jet the network looks, not only how it ranks
+# jets; the hardest constituents carry most of the energy-weighted sums of the EFPs, so
+# a translation whose profile falls faster than the network's has left the softer
+# constituents' part of the decision untranslated.
 
 # %%
 for key, (verdict, evidence) in efp.findings(searches, cands, efn).items():
@@ -209,6 +234,47 @@ saved = results.save()  # the chapter's result file, read by the scorecard
 
 # %% [markdown]
 # ## Exercises
+#
+# ```{exercise-start}
+# :label: ex-efp-irc-kappa
+# ```
+# **Check your understanding.** Take the single vertex with energy exponent $\kappa$,
+# $\mathrm{EFP} = \sum_i z_i^{\kappa}$. Show that it is unchanged when a particle splits
+# collinearly into two, $z_j \to \lambda z_j, (1 - \lambda) z_j$ with $0 < \lambda < 1$, or
+# when a particle of vanishing $z$ is added, only for $\kappa = 1$. Which way does it move
+# under a collinear split for $\kappa = 2$ and for $\kappa = \tfrac12$, and what is it for
+# $\kappa = 0$? Why do the edges' angular exponent $\beta > 0$ never spoil IRC safety? And
+# why does the search compare *orderings* (the ADO) instead of fitting the network's output
+# directly?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-efp-irc-kappa
+# :class: dropdown
+# ```
+# A collinear split replaces $z_j^{\kappa}$ by
+# $z_j^{\kappa}\,[\lambda^{\kappa} + (1 - \lambda)^{\kappa}]$. The bracket is $1$ for every
+# $\lambda$ only when $\kappa = 1$: for $\kappa > 1$ it is below one (the function
+# $x^{\kappa}$ is convex, so a split lowers the sum: $\kappa = 2$ weights hard particles and
+# falls as the energy spreads), for $0 < \kappa < 1$ above one (a split raises it:
+# $\kappa = \tfrac12$ grows with the number of particles sharing the energy). A soft
+# particle adds $z^{\kappa} \to 0$ for every $\kappa > 0$, but exactly one for
+# $\kappa = 0$, where the observable is the multiplicity: it changes by one with every
+# emission, however soft or collinear — the least IRC-safe observable there is. For a graph
+# with edges, a collinear pair has $\theta_{ij} \to 0$, so with $\beta > 0$ every term in
+# which the two split particles sit on the two ends of an edge vanishes; the terms where
+# they sit on different vertices not joined by that edge sum, for $\kappa = 1$, to the
+# unsplit particle's term, because each vertex is linear in the energy. The angular
+# exponent therefore only changes *how* angles are weighted, never the safety.
+#
+# The ADO is unchanged by any strictly increasing transformation of either tagger (it sees
+# only the order of the scores), so it compares the decisions — which jets a tagger ranks
+# as more top-like, at every working point at once — and not the scale of an output that
+# a sigmoid, a calibration or a different logit offset would change without changing a
+# single selection. A least-squares fit to the raw output would reward reproducing that
+# scale; the search uses a fit only to propose the simple model and judges it by ordering.
+# ```{solution-end}
+# ```
 #
 # ```{exercise-start}
 # :label: ex-efp-safe-only
@@ -231,5 +297,50 @@ saved = results.save()  # the chapter's result file, read by the scorecard
 # the combined spread. A clear drop means that the network uses information no IRC-safe
 # observable of this basis carries — for a network that sees every soft particle, the
 # multiplicity is the usual suspect, and the $\kappa = 0$ single vertex is exactly that.
+# ```{solution-end}
+# ```
+#
+# ```{exercise-start}
+# :label: ex-efp-networks-agree
+# ```
+# **Compute.** The translation of each network reaches an ADO with it below one. Is that
+# far from one, or as close as two of the book's taggers come to each other? Compute the
+# ADO between every pair of the five networks (first training seed, all test jets), and,
+# as the scale of what training alone changes, between two training seeds of the same
+# network. Which networks order the jets most alike?
+# ```{exercise-end}
+# ```
+#
+# ```{solution-start} ex-efp-networks-agree
+# :class: dropdown
+# ```
+# `reps[name]` holds one entry per training seed; its last element is the network's
+# logit on the test jets, and `helpers.xai.ado.ado` counts the ordered pairs by ranks.
+
+# %%
+import pandas as pd
+
+from helpers.xai.ado import ado
+
+first = {name: runs[0][2] for name, runs in reps.items()}
+agree = pd.DataFrame({a: {b: ado(fa, fb, y) for b, fb in first.items()} for a, fa in first.items()})
+retrained = {name: ado(runs[0][2], runs[1][2], y) for name, runs in reps.items() if len(runs) > 1}
+print("two training seeds of the same network:", {n: round(v, 3) for n, v in retrained.items()})
+agree.style.format("{:.3f}")
+
+# %% [markdown]
+# The diagonal is one except for ties: a pair that a tagger scores equally counts half,
+# so a network whose output saturates for many jets falls short of one even against
+# itself. Set each off-diagonal entry beside the final ADO
+# of the search table (measured on the reporting half only, so compare differences larger
+# than their seed spread): a translation of a few observables that orders the jets as
+# closely to its network as a retrained copy of the same network does is as good a
+# description as training itself allows. The AUCs bound every entry: the ADO of a tagger
+# with the truth labels is its AUC, and a pair that one tagger orders correctly and the
+# other wrongly is ordered differently, so (ties aside)
+# $\mathrm{AUC}_a + \mathrm{AUC}_b - 1 \le \mathrm{ADO}(a, b) \le 1 - |\mathrm{AUC}_a - \mathrm{AUC}_b|$.
+# Two strong taggers must therefore agree on most pairs; what the table adds is *how much*
+# of the room between those bounds they use. With one training seed (the `ci` profile) the
+# dictionary of retrained copies is empty.
 # ```{solution-end}
 # ```

@@ -388,6 +388,35 @@ def test_build_executes_and_renders_every_chapter(built_book):
         assert (paths.html / f"{page}.html").is_file()
 
 
+@pytest.mark.slow
+def test_chapter_needs_cover_the_cache_entries_they_read(built_book):
+    """Under --jobs a chapter starts once the chapters in its helpers.book.chapters.NEEDS
+    have finished: every cache entry it reads that another chapter of this build wrote
+    must come from one of them, and no entry is made twice (two chapters side by side
+    making the same sample or model)."""
+    from helpers.book.chapters import chapter_needs
+    from helpers.cache import read_access_log
+
+    paths, _ = built_book
+    events = {c.name: read_access_log(paths.logs / f"cache-{c.name}.log") for c in CHAPTERS
+              if (paths.logs / f"cache-{c.name}.log").is_file()}
+    writers: dict[tuple[str, str], list[str]] = {}
+    for name, lines in events.items():
+        for event, kind, entry in lines:
+            if event == "write" and name not in writers.setdefault((kind, entry), []):
+                writers[kind, entry].append(name)
+    if not writers:
+        pytest.skip("the cache was warm: this build wrote nothing to check the table against")
+    twice = {f"{k}/{e}": w for (k, e), w in writers.items() if len(w) > 1}
+    assert not twice, f"cache entries made by more than one chapter: {twice}"
+    needs = chapter_needs(CHAPTERS)
+    unmet = sorted({f"{name} reads {kind}/{entry} from {writers[kind, entry][0]}"
+                    for name, lines in events.items() for event, kind, entry in lines
+                    if event == "hit" and writers.get((kind, entry), [name])[0] != name
+                    and writers[kind, entry][0] not in needs[name]})
+    assert not unmet, "add these to helpers.book.chapters.NEEDS:\n" + "\n".join(unmet)
+
+
 # --------------------------------------------------------------------------- browser
 
 

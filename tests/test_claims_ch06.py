@@ -92,3 +92,54 @@ def test_halves_are_disjoint_and_balanced():
     fit, ev = efp.halves(y, seed=1)
     assert not set(fit) & set(ev) and len(fit) + len(ev) == len(y)
     assert y[fit].sum() == 3 and y[ev].sum() == 3
+
+
+def _importance(rho_network, rho_occlusion, n_runs=3):
+    zeros = np.zeros((n_runs, 4))
+    return efp.ConstituentImportance(zeros, zeros, zeros,
+                                     {"network": rho_network, "occlusion": rho_occlusion,
+                                      "network_vs_occlusion": Measurement(0.5, 0.1, n_runs)},
+                                     n_runs)
+
+
+def test_constituent_claim_follows_the_correlations():
+    claim = efp.constituent_claim(_importance(Measurement(0.8, 0.1, 3), Measurement(-0.7, 0.2, 3)))
+    assert "itself rank the constituents alike (Spearman ρ = 0.80 ± 0.10)" in claim
+    assert "inputs rank them in reverse (ρ = -0.70 ± 0.20)" in claim
+    assert "the standard deviation over the 3 training seeds" in claim
+    claim = efp.constituent_claim(_importance(Measurement(0.1, 0.2, 3),
+                                              Measurement(float("nan"), float("nan"), 3)))
+    assert "itself are unrelated within their uncertainty" in claim
+    assert "cannot be compared (a profile is constant)" in claim
+    single = efp.constituent_claim(_importance(Measurement(0.9), Measurement(0.9), n_runs=1))
+    assert single.count("cannot be judged: a single run gives no spread") == 2
+
+
+def test_observables_recomputed_on_modified_jets():
+    """candidate_columns gives the offered columns back on the same jets, and on jets
+    without their hardest constituent it sees one particle fewer."""
+    from helpers.data import JetSet
+    from helpers.physics.observables import compute_observables
+    from helpers.preprocessing import pfn_features
+
+    rng = np.random.default_rng(3)
+    n, m = 40, 12
+    pt = rng.exponential(40, (n, m)) + 1
+    eta, phi = rng.normal(0, 0.2, (n, m)), rng.normal(0, 0.2, (n, m))
+    pt = -np.sort(-pt, axis=1)
+    pt[:, -3:] = 0.0  # padding
+    e, pz = pt * np.cosh(eta), pt * np.sinh(eta)
+    c = np.stack([e, pt * np.cos(phi), pt * np.sin(phi), pz], axis=-1) * (pt > 0)[..., None]
+    jets = JetSet(c.astype(np.float32), (np.arange(n) % 2).astype(np.int8),
+                  np.zeros((n, 4), np.float32))
+    specs = [EFPSpec(Graph.canonical([(0, 1)])), EFPSpec(SINGLE_VERTEX, kappa=0.0)]
+    obs = compute_observables(jets)
+    values = np.concatenate([efp.efps_of(pfn_features(jets), specs),
+                             np.stack([obs[o] for o in efp.CLASSIC], axis=1)], axis=1)
+    names = [efp.spec_name(s) for s in specs] + [efp.PROBE_TABLE_LABELS[o] for o in efp.CLASSIC]
+    cands = efp.Candidates(values, names, [*specs, *[None] * len(efp.CLASSIC)])
+    cols = [5, 0, 2, 1]  # multiplicity, edge, tau21, kappa = 0 vertex
+    np.testing.assert_allclose(efp.candidate_columns(jets, cands, cols), values[:, cols],
+                               rtol=1e-12)
+    fewer = efp.candidate_columns(efp.without_constituent(jets, 0), cands, [1, 5])
+    np.testing.assert_array_equal(fewer, values[:, [1, 5]] - 1)

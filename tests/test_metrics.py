@@ -11,6 +11,7 @@ from helpers.metrics import (
     accuracy,
     aggregate,
     auc,
+    auc_rows,
     background_efficiency,
     background_rejection,
     format_mean_std,
@@ -85,3 +86,22 @@ def test_mean_std_of_repeated_measurements():
     assert mean == 0.7 and np.isnan(std)
     with pytest.raises(ValueError):
         mean_std([])
+
+
+def test_auc_rows_equal_auc_with_ties_and_repeated_jets():
+    """Row by row the same as sklearn's AUC, with tied scores and with the repeated indices
+    of a bootstrap resample."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(300) < 0.4).astype(int)
+    scores = np.round(rng.normal(size=(5, 300)) + y, 1)  # rounding makes ties
+    idx = rng.integers(0, 300, 300)
+    for cols in (np.arange(300), idx):
+        expected = [roc_auc_score(y[cols], row[cols]) for row in scores]
+        np.testing.assert_allclose(auc_rows(y[cols], scores[:, cols]), expected, rtol=1e-12)
+    assert auc_rows(y, y[None].astype(float))[0] == 1.0
+    with pytest.raises(ValueError, match="both classes"):
+        auc_rows(np.ones(4), np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="3 scores per row for 4 labels"):
+        auc_rows(np.array([0, 1, 0, 1]), np.zeros((2, 3)))

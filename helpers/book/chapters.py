@@ -113,3 +113,57 @@ def filter_toc(node: Any, keep: set[str]) -> Any:
             out[key] = value
         return out
     return node
+
+
+#: What each chapter reads from the cache that an earlier chapter makes: the samples of
+#: chapter 0, the models trained in chapters 1, 4 and 5.  With ``--jobs N`` a chapter starts
+#: once these have finished (only those among the chapters run); a chapter not listed waits
+#: for every chapter before it in the toc.  tests/test_book.py checks the table against the
+#: cache accesses of a real build.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "tutorial": (),
+    "00_jets": (),
+    "01_topodnn": ("00_jets",),
+    "02_lrp": ("01_topodnn",),
+    "03_nap": ("01_topodnn",),
+    "04_pfn": ("01_topodnn",),
+    "05_recnn": ("01_topodnn", "04_pfn"),
+    "06_efp": ("05_recnn",),
+}
+
+
+def chapter_needs(chapters: Sequence[Chapter],
+                  needs: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[str]]:
+    """The chapters (among ``chapters``, in toc order) each one must wait for: its entries
+    of :data:`NEEDS`, followed through chapters that are not run, or every earlier chapter
+    where it has none."""
+    table = NEEDS if needs is None else needs
+    names = [c.name for c in chapters]
+
+    def closure(name: str, seen: set[str]) -> set[str]:
+        out: set[str] = set()
+        for need in table[name]:
+            if need not in seen:
+                seen.add(need)
+                out |= {need} | (closure(need, seen) if need in table else set())
+        return out
+
+    result = {}
+    for i, name in enumerate(names):
+        earlier = names[:i]
+        wanted = closure(name, set()) if name in table else set(earlier)
+        result[name] = [n for n in earlier if n in wanted]
+    return result
+
+
+def dependents(needs: dict[str, list[str]]) -> dict[str, set[str]]:
+    """The chapters that wait, directly or not, for each chapter."""
+    out: dict[str, set[str]] = {name: set() for name in needs}
+    for name in needs:
+        stack = list(needs[name])
+        while stack:
+            n = stack.pop()
+            if name not in out[n]:
+                out[n].add(name)
+                stack.extend(needs[n])
+    return out

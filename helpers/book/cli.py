@@ -41,10 +41,11 @@ def machine() -> dict[str, Any]:
 
 
 def _write_timings(paths: BuildPaths, opts: RunOptions | None, runs: dict[str, ChapterRun],
-                   render_s: float | None) -> None:
+                   render_s: float | None, execute_s: float | None = None) -> None:
     """Update ``timings.json``: seconds per chapter (``chapters``), the chapter's cache
     accesses and state (``cache``: cold when it generated or trained, cached when every
-    lookup hit), the run's settings, the machine, the commit and the date."""
+    lookup hit), the run's settings (with ``jobs``) and the wall time of the execution, the
+    machine, the commit and the date."""
     data: dict[str, Any] = {}
     if paths.timings.is_file():
         with contextlib.suppress(ValueError):
@@ -54,7 +55,9 @@ def _write_timings(paths: BuildPaths, opts: RunOptions | None, runs: dict[str, C
         {k: {"state": r.state, **r.cache} for k, r in runs.items()})
     if opts is not None:
         data.update(profile=opts.profile, device=opts.device, seed=opts.seed,
-                    data_source=opts.data_source)
+                    data_source=opts.data_source, jobs=opts.jobs)
+    if execute_s is not None:
+        data["execute_wall_s"] = round(execute_s, 2)
     if render_s is not None:
         data["render_s"] = round(render_s, 2)
     data.update(machine=machine(), commit=_commit(),
@@ -63,7 +66,8 @@ def _write_timings(paths: BuildPaths, opts: RunOptions | None, runs: dict[str, C
     paths.timings.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _print_summary(runs: dict[str, ChapterRun], render_s: float | None) -> None:
+def _print_summary(runs: dict[str, ChapterRun], render_s: float | None,
+                   wall_s: float | None = None) -> None:
     if not runs and render_s is None:
         return
     log("timings:")
@@ -72,6 +76,8 @@ def _print_summary(runs: dict[str, ChapterRun], render_s: float | None) -> None:
     if render_s is not None:
         log(f"  {'(render)':<24} {render_s:9.1f} s")
     log(f"  {'total':<24} {sum(r.seconds for r in runs.values()) + (render_s or 0):9.1f} s")
+    if wall_s is not None:
+        log(f"  {'(execution, wall clock)':<24} {wall_s:9.1f} s  chapters ran side by side")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -110,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder with the benchmark train.h5/val.h5/test.h5 (data-source benchmark)")
     run.add_argument("--timeout", type=float, default=None,
                      help="per-cell execution timeout in seconds (default: from the profile)")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="chapters executed at the same time, each once the chapters it "
+                          "needs have finished (default: the number of cores, "
+                          f"{os.cpu_count()} here; 1: one after the other in toc order)")
     run.add_argument("--keep-going", action="store_true",
                      help="execute the remaining chapters after a failure (still exits non-zero)")
 
@@ -146,26 +156,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("build", "execute"):
             opts = RunOptions(profile=args.profile, device=args.device, seed=args.seed,
                               data_source=args.data_source, data_dir=args.data_dir,
-                              timeout=args.timeout, keep_going=args.keep_going)
+                              timeout=args.timeout, keep_going=args.keep_going,
+                              jobs=args.jobs if args.jobs is not None else (os.cpu_count() or 1))
             opts.validate()
             # refuse now, not after an hour of execution, a run that would mix with the
             # chapters already executed in this folder (e.g. another --data-dir)
             check_unmixed(discover_chapters(), paths,
                           {c.name: opts.parameters() for c in chapters})
         timings: dict[str, ChapterRun] = {}
-        render_s = None
+        render_s = wall_s = None
         if args.command in ("build", "execute"):
+            start = time.perf_counter()
             try:
                 timings = execute_chapters(chapters, paths, opts)
             finally:
-                _write_timings(paths, opts, timings, None)
+                wall_s = time.perf_counter() - start
+                _write_timings(paths, opts, timings, None, wall_s)
         if args.command in ("build", "render"):
             # render every toc chapter executed for this profile, not only those just run
             start = time.perf_counter()
             index = render_book(discover_chapters(), paths, strict=args.strict)
             render_s = time.perf_counter() - start
             _write_timings(paths, None, {}, render_s)
-        _print_summary(timings, render_s)
+        _print_summary(timings, render_s, wall_s if opts.jobs > 1 and len(timings) > 1 else None)
         if args.command in ("build", "render"):
             log(f"book: {index}")
         else:

@@ -23,6 +23,15 @@ class ChapterExecutionError(BookError):
         self.evalue = evalue
         self.output_path = output_path
 
+    def __reduce__(self):  # keyword-only fields: picklable across the --jobs processes
+        return (_rebuild, (str(self), {"notebook": self.notebook, "cell_index": self.cell_index,
+                                       "exec_count": self.exec_count, "ename": self.ename,
+                                       "evalue": self.evalue, "output_path": self.output_path}))
+
+
+def _rebuild(message: str, fields: dict) -> ChapterExecutionError:
+    return ChapterExecutionError(message, **fields)
+
 
 def log(msg: str) -> None:
     print(f"[book] {msg}", flush=True)

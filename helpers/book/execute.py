@@ -4,15 +4,17 @@ execution with error reports that name the notebook and the cell, and the run op
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..cache import ACCESS_LOG_ENV, read_access_log
 from ..config import REPO_ROOT, cache_dir, fetched_benchmark_dir, get_profile, resolve_device
-from .chapters import Chapter
+from .chapters import Chapter, chapter_needs, dependents
 from .errors import BookError, ChapterExecutionError, log
 from .paths import BuildPaths
 
@@ -232,6 +234,8 @@ class RunOptions:
     data_dir: str = ""
     timeout: float | None = None
     keep_going: bool = False
+    #: chapters executed at the same time (each in its own process and kernel)
+    jobs: int = 1
 
     def parameters(self) -> dict[str, Any]:
         return {
@@ -244,6 +248,8 @@ class RunOptions:
 
     def validate(self) -> None:
         get_profile(self.profile)  # raises on an unknown profile
+        if self.jobs < 1:
+            raise BookError(f"--jobs must be at least 1, got {self.jobs}")
         if self.data_source not in DATA_SOURCES:
             raise BookError(f"--data-source must be one of {', '.join(DATA_SOURCES)}, "
                             f"got {self.data_source!r}")
@@ -307,41 +313,108 @@ def _run_with_access_log(paths: BuildPaths, chapter: Chapter, run) -> ChapterRun
     return ChapterRun(seconds, cache_summary(own))
 
 
+def _execute_one(chapter: Chapter, paths: BuildPaths, opts: RunOptions, timeout: int,
+                 extra_env: dict[str, str]) -> ChapterRun:
+    """Execute one chapter with its own cache access record (raises on a failing cell)."""
+    def run(env: dict[str, str]) -> float:
+        return execute_notebook(
+            chapter.source, paths.executed(chapter), opts.parameters(),
+            timeout=timeout, input_dir=paths.inputs,
+            name=str(chapter.source.relative_to(REPO_ROOT))
+            if chapter.source.is_relative_to(REPO_ROOT) else chapter.name,
+            env={RESULTS_ENV: str(paths.results), **extra_env, **env},
+        )
+
+    return _run_with_access_log(paths, chapter, run)
+
+
+def _done(chapter: Chapter, result: ChapterRun, paths: BuildPaths) -> None:
+    log(f"{chapter.name}: executed in {result.seconds:.1f} s ({result.state}: "
+        f"{result.cache['hit']} cache hits, {result.cache['miss']} misses) "
+        f"-> {paths.executed(chapter)}")
+
+
+def thread_budget(jobs: int, cpus: int | None = None) -> dict[str, str]:
+    """The kernel environment of a chapter that may run beside others: torch threads
+    ``cpus // jobs`` (at least one), unless ``$JETBOOK_TORCH_THREADS`` is set already."""
+    if "JETBOOK_TORCH_THREADS" in os.environ:
+        return {}
+    return {"JETBOOK_TORCH_THREADS": str(max(1, (cpus or os.cpu_count() or 1) // jobs))}
+
+
+def _execute_parallel(chapters: Sequence[Chapter], paths: BuildPaths, opts: RunOptions,
+                      timeout: int) -> tuple[dict[str, ChapterRun], list[ChapterExecutionError]]:
+    """Execute up to ``opts.jobs`` chapters at once, each as soon as the chapters it needs
+    (:func:`~helpers.book.chapters.chapter_needs`) have finished; among the ready ones, the
+    one that holds up most others first.  A chapter that may overlap with another gets its
+    share of the cores (:func:`thread_budget`); one that runs alone gets them all."""
+    needs = chapter_needs(chapters)
+    waiting = dependents(needs)
+    order = {c.name: i for i, c in enumerate(chapters)}
+    pending, finished = list(chapters), set()
+    running: dict[Future, Chapter] = {}
+    runs: dict[str, ChapterRun] = {}
+    failures: list[ChapterExecutionError] = []
+    context = multiprocessing.get_context("spawn")  # each worker imports afresh, no forked state
+    with ProcessPoolExecutor(max_workers=opts.jobs, mp_context=context) as pool:
+        while pending or running:
+            if not failures or opts.keep_going:
+                ready = [c for c in pending if all(n in finished for n in needs[c.name])]
+                ready.sort(key=lambda c: (-len(waiting[c.name]), order[c.name]))
+                for chapter in ready[: opts.jobs - len(running)]:
+                    pending.remove(chapter)
+                    overlap = bool(running) or any(c.name not in waiting[chapter.name]
+                                                   for c in pending)
+                    log(f"executing {chapter.toc_file} ..."
+                        + ("" if overlap else " (alone: every core)"))
+                    env = thread_budget(opts.jobs) if overlap else {}
+                    running[pool.submit(_execute_one, chapter, paths, opts, timeout, env)] = chapter
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chapter = running.pop(future)
+                finished.add(chapter.name)
+                try:
+                    runs[chapter.name] = future.result()
+                except ChapterExecutionError as err:
+                    failures.append(err)
+                    log(f"FAILED {chapter.name}")
+                    continue
+                _done(chapter, runs[chapter.name], paths)
+    if failures and pending:
+        log("not executed after the failure: " + ", ".join(c.name for c in pending))
+    return {c.name: runs[c.name] for c in chapters if c.name in runs}, failures
+
+
 def execute_chapters(chapters: Sequence[Chapter], paths: BuildPaths,
                      opts: RunOptions) -> dict[str, ChapterRun]:
-    """Execute the chapters in toc order; returns each chapter's time and cache accesses."""
+    """Execute the chapters (in toc order, or ``opts.jobs`` at a time along their
+    dependencies); returns each chapter's time and cache accesses."""
     opts.validate()
     timeout = cell_timeout(opts.profile, opts.timeout)
     log(f"profile={opts.profile} device={opts.device} (-> {resolve_device(opts.device)}) "
         f"seed={opts.seed} data_source={opts.data_source}"
-        + (f" data_dir={opts.data_dir}" if opts.data_dir else ""))
+        + (f" data_dir={opts.data_dir}" if opts.data_dir else "")
+        + (f" jobs={opts.jobs}" if opts.jobs > 1 else ""))
     log(f"cache: {cache_dir()}   per-cell timeout: {timeout} s   kernel cwd: {REPO_ROOT}")
-    runs: dict[str, ChapterRun] = {}
-    failures: list[ChapterExecutionError] = []
-    for chapter in chapters:
-        log(f"executing {chapter.toc_file} ...")
-
-        def run(env: dict[str, str], chapter: Chapter = chapter) -> float:
-            return execute_notebook(
-                chapter.source, paths.executed(chapter), opts.parameters(),
-                timeout=timeout, input_dir=paths.inputs,
-                name=str(chapter.source.relative_to(REPO_ROOT))
-                if chapter.source.is_relative_to(REPO_ROOT) else chapter.name,
-                env={RESULTS_ENV: str(paths.results), **env},
-            )
-
-        try:
-            result = _run_with_access_log(paths, chapter, run)
-        except ChapterExecutionError as err:
-            failures.append(err)
-            log(f"FAILED {chapter.name}")
-            if not opts.keep_going:
-                raise
-            continue
-        runs[chapter.name] = result
-        log(f"{chapter.name}: executed in {result.seconds:.1f} s ({result.state}: "
-            f"{result.cache['hit']} cache hits, {result.cache['miss']} misses) "
-            f"-> {paths.executed(chapter)}")
+    if opts.jobs > 1 and len(chapters) > 1:
+        runs, failures = _execute_parallel(chapters, paths, opts, timeout)
+        if len(failures) == 1 and not opts.keep_going:
+            raise failures[0]
+    else:
+        runs, failures = {}, []
+        for chapter in chapters:
+            log(f"executing {chapter.toc_file} ...")
+            try:
+                runs[chapter.name] = _execute_one(chapter, paths, opts, timeout, {})
+            except ChapterExecutionError as err:
+                failures.append(err)
+                log(f"FAILED {chapter.name}")
+                if not opts.keep_going:
+                    raise
+                continue
+            _done(chapter, runs[chapter.name], paths)
     if failures:
         raise BookError(f"{len(failures)} chapter(s) failed:\n" + "\n".join(str(f) for f in failures))
     return runs

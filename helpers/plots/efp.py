@@ -192,3 +192,23 @@ def chosen_graphs(searches: Mapping[str, Sequence[SearchResult]], cands: Candida
             ax.set_title(f"{k + 1}. {sign}{spec.graph.description}{exponents}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def constituent_importance(network: np.ndarray, translation: np.ndarray,
+                           occlusion: np.ndarray) -> Figure:
+    """AUC lost per leading constituent, three panels: the TopoDNN and its translation when
+    the constituent is removed, and the TopoDNN's ΔAUC occlusion of the constituent's inputs
+    (each ``(n_runs, K)``: mean over runs, error bars their spread)."""
+    panels = [("TopoDNN, constituent removed", network),
+              ("its translation, constituent removed", translation),
+              ("TopoDNN, inputs occluded (chapter 1)", occlusion)]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), sharex=True)
+    for i, (ax, (title, values)) in enumerate(zip(axes, panels)):
+        k = np.arange(values.shape[1])
+        spread = values.std(axis=0, ddof=1) if len(values) > 1 else None  # one run: no bars
+        ax.bar(k, values.mean(axis=0), yerr=spread, color=color(title, i), capsize=2)
+        ax.axhline(0, color="0.3", lw=0.8)
+        ax.set(title=title, xlabel="constituent (0 = hardest)", xticks=k)
+    axes[0].set_ylabel(r"$\Delta$AUC")
+    fig.tight_layout()
+    return fig

@@ -28,10 +28,11 @@ from scipy.stats import spearmanr
 from ..cache import array_fingerprint, cached_array
 from ..config import Profile, get_profile
 from ..data import JetSet
-from ..metrics import auc
+from ..metrics import auc, auc_rows
+from ..models import predict_logits
 from ..physics.efp import EFPSpec, efp_specs, efps_of, generalised_specs
-from ..physics.observables import JET_R
-from ..preprocessing import pfn_features
+from ..physics.observables import JET_R, compute_observables
+from ..preprocessing import pfn_features, topodnn_features
 from ..preprocessing.recnn import TaskTrees
 from ..results.claims import (
     Measurement,
@@ -40,9 +41,12 @@ from ..results.claims import (
     combined_spread,
     finding_verdict,
     pick,
+    seed_or_bootstrap,
+    spread_note,
 )
-from ..training.recipes import train_efn
-from ..xai.ado import SearchResult, guided_search
+from ..training.recipes import train_efn, train_topodnn
+from ..xai.ado import SearchResult, fit_translation, guided_search
+from ..xai.differential import occluded_outputs
 from ..xai.filters import FilterProperties, filter_grid, filter_properties, leading_filters
 from . import recnn
 from .architectures import Representation, representations
@@ -58,7 +62,7 @@ def settings(profile: Profile | str) -> dict:
     """The chapter's settings (profile block ``efp``) with their defaults."""
     defaults = {"max_degree": 5, "generalised_degree": 3, "max_steps": 6,
                 "search_pairs": 200_000, "min_gain": 0.002, "n_filters": 6,
-                "target": "network"}
+                "target": "network", "removal_constituents": 10}
     return {**defaults, **get_profile(profile).chapter("efp")}
 
 
@@ -349,6 +353,123 @@ def pfn_pc1_claim(pfn_reps: Sequence[Representation], cands: Candidates, labels:
             f"follows {leading} most closely (|ρ|), the first observable of the PFN's "
             f"translation follows {' / '.join(follows)}: " + (f"both follow {' and '.join(shared)}." if shared
                                            else "they follow different observables."))
+
+
+def candidate_columns(jets: JetSet, cands: Candidates, cols: Sequence[int]) -> np.ndarray:
+    """The offered observables ``cols`` (indices into ``cands``) recomputed on other jets,
+    ``(len(jets), len(cols))``: EFPs by their spec, classic ones from the observables."""
+    specs = [cands.specs[c] for c in cols if cands.specs[c] is not None]
+    efps = efps_of(pfn_features(jets), specs) if specs else np.empty((len(jets), 0))
+    classic = [c for c in cols if cands.specs[c] is None]
+    obs = compute_observables(jets) if classic else {}
+    by_label = {PROBE_TABLE_LABELS[o]: o for o in CLASSIC}
+    out, k = np.empty((len(jets), len(cols))), 0
+    for j, c in enumerate(cols):
+        if cands.specs[c] is None:
+            out[:, j] = obs[by_label[cands.names[c]]]
+        else:
+            out[:, j], k = efps[:, k], k + 1
+    return out
+
+
+def without_constituent(jets: JetSet, i: int) -> JetSet:
+    """The jets with their ``i``-th hardest constituent removed (the softer ones move up;
+    a jet with fewer constituents is unchanged)."""
+    return JetSet(np.delete(jets.constituents, i, axis=1), jets.labels, jets.truth)
+
+
+@dataclass
+class ConstituentImportance:
+    """Chapter 1's question asked of the TopoDNN's translation: which constituents matter.
+
+    Per training seed and leading constituent ``i``: the AUC the TopoDNN loses when the
+    constituent is removed from the jet, the AUC its translation loses (its observables
+    recomputed on the same jets), and chapter 1's ΔAUC occlusion (each of the
+    constituent's three inputs set to its training mean in turn, summed) — on the
+    reporting half of the test jets.  ``rho``: Spearman ρ between those profiles."""
+
+    removal_network: np.ndarray  #: (n_runs, K)
+    removal_translation: np.ndarray  #: (n_runs, K)
+    occlusion: np.ndarray  #: (n_runs, K)
+    rho: dict[str, Measurement]
+    n_runs: int
+
+    @property
+    def n_constituents(self) -> int:
+        return self.removal_network.shape[1]
+
+
+def _auc_losses(y: np.ndarray, scores: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``AUC(scores[0]) - AUC(scores[k])`` for ``k >= 1`` on the jets ``idx``."""
+    a = auc_rows(y[idx], scores[:, idx])
+    return a[0] - a[1:]
+
+
+def constituent_importance(splits: Mapping[str, JetSet], test: JetSet,
+                           runs: Sequence[SearchResult], cands: Candidates,
+                           profile: Profile | str, seeds: Sequence[int], device: str,
+                           seed: int = 0) -> ConstituentImportance:
+    """:class:`ConstituentImportance` of the TopoDNN (models of chapter 1, from the cache)
+    and its translations ``runs`` (one search per seed, on ``cands`` of ``test``)."""
+    k = settings(profile)["removal_constituents"]
+    y = test.labels.astype(int)
+    fit, evaluate = halves(y, seed)
+    removed = [without_constituent(test, i) for i in range(k)]
+    cols = sorted({c for r in runs for c in r.chosen[: r.n_useful]})
+    recomputed = [candidate_columns(jets, cands, cols) for jets in removed]
+    X_test, X_removed = topodnn_features(test), [topodnn_features(j) for j in removed]
+    mean = topodnn_features(splits["train"]).mean(axis=0)
+    scores = []
+    for s, r in zip(seeds, runs):
+        model = train_topodnn(splits["train"], splits["val"], profile, s, device)[0]
+        logit = predict_logits(model, X_test)
+        chosen = r.chosen[: r.n_useful]
+        translate = fit_translation(r, cands.values, logit, y, fit, settings(profile)["target"])
+        where = [cols.index(c) for c in chosen]
+        occluded = occluded_outputs(model, X_test[evaluate], mean)[:, : 3 * k].T
+        scores.append((
+            np.stack([logit, *[predict_logits(model, X) for X in X_removed]])[:, evaluate],
+            np.stack([translate(cands.values[:, chosen]),
+                      *[translate(v[:, where]) for v in recomputed]])[:, evaluate],
+            np.concatenate([logit[None, evaluate], occluded])))
+    y_eval = y[evaluate]
+
+    def profiles(run: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        net, tr, occ = scores[run]
+        return (_auc_losses(y_eval, net, idx), _auc_losses(y_eval, tr, idx),
+                _auc_losses(y_eval, occ, idx).reshape(k, 3).sum(axis=1))
+
+    def statistic(run: int, idx: np.ndarray) -> dict[str, float]:
+        net, tr, occ = profiles(run, idx)
+        return {"network": spearmanr(tr, net)[0], "occlusion": spearmanr(tr, occ)[0],
+                "network_vs_occlusion": spearmanr(net, occ)[0]}
+
+    every = np.arange(len(evaluate))
+    net, tr, occ = (np.array(a) for a in zip(*[profiles(r, every) for r in range(len(runs))]))
+    return ConstituentImportance(net, tr, occ, seed_or_bootstrap(statistic, len(runs),
+                                                                 len(evaluate), seed=seed),
+                                 len(runs))
+
+
+def _alike(rho: Measurement) -> str:
+    """How two importance profiles relate, judged by their rank correlation against zero."""
+    if not math.isfinite(rho.value):
+        return "cannot be compared (a profile is constant)"
+    return pick(rho, Measurement(0.0), "rank the constituents alike", "rank them in reverse",
+                "are unrelated within their uncertainty",
+                "cannot be judged: a single run gives no spread")
+
+
+def constituent_claim(study: ConstituentImportance) -> str:
+    """The verdict of :func:`constituent_importance`, with its uncertainty."""
+    r = study.rho
+    return (f"Removing one of the {study.n_constituents} hardest constituents at a time, the "
+            f"AUC losses of the TopoDNN's translation and of the network itself "
+            f"{_alike(r['network'])} (Spearman ρ = {r['network'].text('{:.2f}')}); those of "
+            f"the translation and chapter 1's ΔAUC occlusion of the constituents' inputs "
+            f"{_alike(r['occlusion'])} (ρ = {r['occlusion'].text('{:.2f}')}); for the network "
+            f"alone, removal and occlusion give ρ = {r['network_vs_occlusion'].text('{:.2f}')} "
+            f"(±: {spread_note(study.n_runs, 'reporting jets')}).")
 
 
 # --------------------------------------------------------------------------------- EFN

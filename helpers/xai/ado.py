@@ -21,7 +21,7 @@ orders the pairs which the current simple model orders differently from the netw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -234,3 +234,31 @@ def guided_search(network: np.ndarray, candidates: np.ndarray, labels: np.ndarra
     small = np.flatnonzero(gains < min_gain)
     result.n_useful = int(small[0]) if len(small) else len(result.ado)
     return result
+
+
+def fit_translation(result: SearchResult, candidates: np.ndarray, network: np.ndarray,
+                    labels: np.ndarray, fit: np.ndarray, target: str = "network"
+                    ) -> Callable[[np.ndarray], np.ndarray]:
+    """The simple model of a search's useful steps, fitted again as the search fitted it.
+
+    ``candidates``, ``network``, ``labels`` and ``fit`` are those the search was given; the
+    result scores a ``(n, n_useful)`` array of the chosen observables, raw (not oriented),
+    in the order chosen — e.g. the same observables recomputed on modified jets.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"fit_translation: target {target!r} is not one of {TARGETS}")
+    if not result.n_useful:
+        raise ValueError("fit_translation: the search has no useful step")
+    cols = result.chosen[: result.n_useful]
+    orient = np.asarray(result.orientation[: result.n_useful], float)
+    fit_target = (np.asarray(network, float) if target == "network"
+                  else np.asarray(labels).astype(int))[fit]
+    model = _simple_model(np.asarray(candidates, float)[fit][:, cols] * orient, fit_target, target)
+
+    def score(X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, float)
+        if X.ndim != 2 or X.shape[1] != len(cols):
+            raise ValueError(f"translation: expected (n, {len(cols)}) observables, got {X.shape}")
+        return _score(model, X * orient, target)
+
+    return score

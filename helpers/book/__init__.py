@@ -5,7 +5,7 @@ Command line (run from anywhere; paths are relative to the repository)::
     python -m helpers.book build   --profile standard [--device auto] [--seed 0]
                                    [--chapters 00_jets,01_topodnn] [--timeout SECONDS]
                                    [--data-source generated|benchmark] [--data-dir DIR]
-                                   [--build-dir _build] [--keep-going] [--strict]
+                                   [--build-dir _build] [--jobs N] [--keep-going] [--strict]
     python -m helpers.book execute ...   # execute only
     python -m helpers.book render  ...   # render only, from already executed notebooks
     python -m helpers.book list          # chapters found in _toc.yml

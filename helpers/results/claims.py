@@ -185,11 +185,11 @@ def spread_note(n_runs: int, jets: str = "test jets") -> str:
 
 
 def pick(a: Measurement, b: Measurement, larger: str, smaller: str, same: str,
-         unknown: str | None = None) -> str:
-    """``larger`` if ``a`` clearly exceeds ``b`` (:func:`helpers.results.clear_difference`),
-    ``smaller`` if it clearly falls short, ``same`` otherwise: the phrase of a sentence that
-    must read right in every outcome.  Without any spread (a single run) the answer is
-    ``unknown`` when given, else ``same``."""
+         unknown: str | None = None, n_sigma: float = 1.0) -> str:
+    """``larger`` if ``a`` clearly exceeds ``b`` (by more than ``n_sigma`` combined spreads,
+    :func:`helpers.results.clear_difference`), ``smaller`` if it clearly falls short, ``same``
+    otherwise: the phrase of a sentence that must read right in every outcome.  Without any
+    spread (a single run) the answer is ``unknown`` when given, else ``same``."""
     if unknown is not None and math.isnan(combined_spread(a, b)):
         return unknown
-    return {1: larger, -1: smaller, 0: same}[clear_difference(a, b)]
+    return {1: larger, -1: smaller, 0: same}[clear_difference(a, b, n_sigma)]

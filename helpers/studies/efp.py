@@ -455,12 +455,10 @@ def _alike(rho: Measurement) -> str:
     """How two importance profiles relate, judged by their rank correlation against zero."""
     if not math.isfinite(rho.value):
         return "cannot be compared (a profile is constant)"
-    if not math.isfinite(rho.spread):
-        return "cannot be judged: a single run gives no spread"
     # a correlation over a handful of constituents is noisy: called only beyond two spreads
-    return {1: "rank the constituents alike", -1: "rank them in reverse",
-            0: "are unrelated within twice their uncertainty"}[
-        clear_difference(rho, Measurement(0.0), n_sigma=2.0)]
+    return pick(rho, Measurement(0.0), "rank the constituents alike", "rank them in reverse",
+                "are unrelated within twice their uncertainty",
+                "cannot be judged: a single run gives no spread", n_sigma=2.0)
 
 
 def constituent_claim(study: ConstituentImportance) -> str:

@@ -74,9 +74,10 @@ counts
 # %% [markdown]
 # How fast was that? Each file records its events, jets and worker time. The rate below
 # is *kept jets per second of one core*: everything from the Pythia event to the stored,
-# matched jet. A parton-level veto drops a top-pair event as soon as it is clear that no
-# top can be fast enough for the window, before it is hadronised (see the data page);
-# such events count as events. Here {glue:md}`veto:myst`.
+# matched jet. Parton-level vetoes drop an event as soon as it is clear that it cannot give
+# a jet in the window — no top fast enough, or no jet of partons hard enough, during or
+# after the shower — before it is hadronised (see the data page); such events count as
+# events. Here {glue:md}`veto:myst`.
 
 # %%
 gen_summary = None

@@ -159,8 +159,9 @@ def test_generation_summary_and_veto_claim(tmp_path):
     assert summary["top"]["jets_per_s"] == pytest.approx(300 / 50.0)
     assert summary["top"]["vetoed_share"] == pytest.approx(1440 / 1600)
     assert summary["qcd"]["vetoed_share"] == 0.0
-    assert "stopped 90.0% of the top-pair events" in study.veto_claim(summary)
-    assert "took 5 events" in study.veto_claim(summary)  # 1600 events for 300 jets
+    claim = study.veto_claim(summary)
+    assert "stopped 90.0% of the top-pair events and 0.0% of the QCD events" in claim
+    assert "took 5 top-pair events, 2 QCD events" in claim  # 1600 events for 300 jets
     assert "read from the benchmark files" in study.veto_claim(None)
 
 

@@ -18,7 +18,7 @@ from ..physics.kinematics import delta_r, pt_eta_phi
 from ..sysio import silence_stdout_fd
 from .errors import DataError
 from .processes import JetDefinition, Process
-from .veto import ResonanceVeto, align_records, batch_event_keys, make_veto_hook
+from .veto import JetVeto, ResonanceVeto, align_records, batch_event_keys, make_veto_hook
 
 _NEUTRINOS = (12, 14, 16)
 _VETO_MODES = ("apply", "record", "apply+record", "off")
@@ -75,17 +75,18 @@ class Generator:
         Studies only: sample events biased by ``pTHat ** bias_power`` (weighted events,
         see :func:`helpers.studies.generation.bias_weight`); never used for the book's samples.
     parton_veto
-        ``"apply"`` the process's parton-level veto (:mod:`helpers.data.veto`) if it has
-        one, ``"record"`` what it would judge without vetoing (to check it), ``"apply+record"``
-        both (what it judged of the events it let through), or ``"off"``.
-    veto
-        Studies only: thresholds replacing the process's veto (e.g. looser ones).
+        ``"apply"`` the process's parton-level vetoes (:mod:`helpers.data.veto`) if it has
+        any, ``"record"`` what they would judge without vetoing (to check them),
+        ``"apply+record"`` both (what they judged of the events they let through), or ``"off"``.
+    veto, jet_veto
+        Studies only: thresholds replacing the process's resonance and parton-jet vetoes
+        (e.g. looser ones; a ``JetVeto`` with zero thresholds records without vetoing).
     """
 
     def __init__(self, process: Process, jet_def: JetDefinition, seed: int,
                  pthat_min: float | None = None, batch_events: int = 200,
                  bias_power: float | None = None, parton_veto: str = "apply",
-                 veto: ResonanceVeto | None = None) -> None:
+                 veto: ResonanceVeto | None = None, jet_veto: JetVeto | None = None) -> None:
         import pythia8mc
 
         if not 1 <= seed <= 900_000_000:
@@ -99,15 +100,16 @@ class Generator:
             raise ValueError(f"parton_veto must be one of {', '.join(_VETO_MODES)}, "
                              f"got {parton_veto!r}")
         self._hook = None
-        veto = veto or process.parton_veto
-        if parton_veto != "off" and veto is not None:
-            self._hook = make_veto_hook(veto, apply=parton_veto != "record",
+        vetoes = tuple(v for v in (veto or process.parton_veto, jet_veto or process.jet_veto)
+                       if v is not None)
+        if parton_veto != "off" and vetoes:
+            self._hook = make_veto_hook(vetoes, apply=parton_veto != "record",
                                         record=parton_veto.endswith("record"))
             self.pythia.setUserHooksPtr(self._hook)
         if not self.pythia.init():
             raise DataError(f"Pythia failed to initialise for process {process.name!r}")
         self._n_returned = 0
-        self._records: list[tuple[float | None, float | None]] = []
+        self._records: list[tuple[float | None, ...]] = []
         self.seconds_events = 0.0
 
     @property
@@ -117,12 +119,13 @@ class Generator:
 
     @property
     def veto_records(self) -> list:
-        """``(early, late)`` pT the veto judged, per returned event (record modes only)."""
+        """``(early, late)`` pT each veto judged (resonance first), per returned event
+        (record modes only)."""
         return self._records
 
     @property
     def n_vetoed(self) -> int:
-        """Events dropped by the parton-level veto before hadronisation."""
+        """Events dropped by the parton-level vetoes before hadronisation."""
         return self._hook.n_vetoed if self._hook is not None else 0
 
     # -- events ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .errors import DataError
-from .veto import ResonanceVeto
+from .veto import JetVeto, ResonanceVeto
 
 COMMON_SETTINGS: tuple[str, ...] = (
     "Beams:eCM = 14000",
@@ -23,6 +23,11 @@ COMMON_SETTINGS: tuple[str, ...] = (
 #: its --veto-jets check, reported on the data page
 TOP_PTHAT_MIN = 100.0
 TOP_VETO = ResonanceVeto(6, late_pt=350.0, early_scale=100.0, early_pt=300.0)
+#: parton-jet veto (GeV): measured with benchmarks/pthat_bias.py --jet-veto-jets, reported
+#: on the data page.  Processes whose jet is a resonance's decay (top, W) judge only after
+#: the shower: during the main evolution the decay products are not showered yet
+JET_VETO = JetVeto(late_pt=500.0, early_scale=20.0, early_pt=450.0)
+LATE_JET_VETO = JetVeto(late_pt=500.0)
 
 #: reference pTHat of the biased sampling used by bias studies (GeV)
 BIAS_REF_GEV = 100.0
@@ -72,6 +77,13 @@ class Process:
     #: parton-level veto of events that cannot give a matched jet in the window
     #: (:mod:`helpers.data.veto`): it makes low pTHatMin cuts affordable
     parton_veto: ResonanceVeto | None = None
+    #: parton-jet veto: no parton jet near the window, no hadron jet in it
+    jet_veto: JetVeto | None = None
+
+    @property
+    def vetoes(self) -> tuple:
+        """The parton-level vetoes this process's generation applies, resonance first."""
+        return tuple(v for v in (self.parton_veto, self.jet_veto) if v is not None)
 
     def pythia_settings(self, seed: int, pthat_min: float | None = None,
                         bias_power: float | None = None) -> list[str]:
@@ -102,11 +114,11 @@ PROCESSES: dict[str, Process] = {
         Process(
             "top", 1,
             ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on", *_HADRONIC_W),
-            matching="top", pthat_min=TOP_PTHAT_MIN, parton_veto=TOP_VETO,
+            matching="top", pthat_min=TOP_PTHAT_MIN, parton_veto=TOP_VETO, jet_veto=LATE_JET_VETO,
             description="hadronic ttbar; jet must contain the top and its three decay quarks",
         ),
         Process(
-            "qcd", 0, ("HardQCD:all = on",), matching="none", pthat_min=300.0,
+            "qcd", 0, ("HardQCD:all = on",), matching="none", pthat_min=300.0, jet_veto=JET_VETO,
             description="QCD dijets (light quarks and gluons)",
         ),
         Process(
@@ -115,19 +127,19 @@ PROCESSES: dict[str, Process] = {
                 "NewGaugeBoson:ffbar2Wprime = on", "34:m0 = 1300", "Wprime:coup2WZ = 1",
                 "34:onMode = off", "34:onIfAll = 23 24", *_HADRONIC_W, *_Z_TO_NUNU,
             ),
-            matching="w",
+            matching="w", jet_veto=LATE_JET_VETO,
             description="W' (1.3 TeV) -> W(qq) Z(nu nu); jet must contain the W and its quarks",
         ),
         Process(
             "quark", 1,
             ("WeakBosonAndParton:qg2gmZq = on", "WeakZ0:gmZmode = 2", *_Z_TO_NUNU),
-            matching="parton", pthat_min=400.0,
+            matching="parton", pthat_min=400.0, jet_veto=JET_VETO,
             description="Z(nu nu) + quark jet; labelled by the hard parton",
         ),
         Process(
             "gluon", 0,
             ("WeakBosonAndParton:qqbar2gmZg = on", "WeakZ0:gmZmode = 2", *_Z_TO_NUNU),
-            matching="parton", pthat_min=400.0,
+            matching="parton", pthat_min=400.0, jet_veto=JET_VETO,
             description="Z(nu nu) + gluon jet; labelled by the hard parton",
         ),
     )

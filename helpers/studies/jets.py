@@ -260,14 +260,23 @@ def generation_summary(table: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
-def veto_claim(summary: Mapping[str, Mapping[str, float]] | None, process: str = "top") -> str:
-    """What the parton-level veto did to the ``process`` events of :func:`generation_summary`
-    (``None``: the jets were read from files, not generated)."""
+def veto_claim(summary: Mapping[str, Mapping[str, float]] | None) -> str:
+    """What the parton-level vetoes did to the events of :func:`generation_summary`, per
+    process, signal first as the summary lists it (``None``: the jets were read from files,
+    not generated)."""
     if summary is None:
         return "the jets were read from the benchmark files, so no events were generated or vetoed"
-    s = summary[process]
-    return (f"in this run the veto stopped {s['vetoed_share']:.1%} of the top-pair events before "
-            f"hadronisation, and each kept top jet took {s['events'] / s['jets']:.0f} events")
+    parts = [f"{s['vetoed_share']:.1%} of the {_EVENT_NAMES.get(p, p)} events"
+             for p, s in summary.items()]
+    per_jet = "; each kept jet took " + ", ".join(
+        f"{s['events'] / s['jets']:.0f} {_EVENT_NAMES.get(p, p)} events" for p, s in summary.items())
+    return (f"in this run the vetoes stopped {' and '.join(parts)} before hadronisation"
+            f"{per_jet}")
+
+
+#: how the veto claim names each process's events
+_EVENT_NAMES = {"top": "top-pair", "qcd": "QCD", "w": "W'", "quark": "Z + quark",
+                "gluon": "Z + gluon"}
 
 
 def _gev(m: Measurement) -> str:

@@ -5,7 +5,8 @@ scale) and a *late* one (after the shower, before hadronisation and clustering):
 
 * :class:`ResonanceVeto` -- the fastest hard resonance (the top), described below;
 * :class:`JetVeto` -- the hardest central *parton jet*: the event's final-state partons
-  clustered as the hadrons will be (anti-kt, Pythia's ``SlowJet`` with its FastJet core).
+  clustered with anti-kt and a radius larger than the selected jets' (Pythia's ``SlowJet``
+  with its FastJet core).
   Most QCD events at the generation cut never come near the jet window, and the shower
   below a few tens of GeV -- where almost all of its time goes -- and hadronisation are
   spent on them for nothing.

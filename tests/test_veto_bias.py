@@ -275,3 +275,17 @@ def test_stage_times_cover_every_stage_of_an_event():
     assert set(times) - set(_STAGES) == {"batch (nextBatch) - events",
                                          "clustering, selection, matching"}
     assert all(times[k] > 0 for k in _STAGES) and times["clustering, selection, matching"] > 0
+
+
+def test_generation_prints_no_fastjet_banner():
+    # the jet veto's first clustering in a process would print FastJet's banner into every
+    # chapter that generates jets (once per shard worker); a fresh process shows it or not
+    import subprocess
+    import sys
+
+    code = ("from helpers.data.generator import Generator\n"
+            "from helpers.data.processes import JetDefinition, get_process\n"
+            "print(len(Generator(get_process('qcd'), JetDefinition(), 7).jets(2)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "2", out[:300]

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..sysio import silence_stdout_fd
+
 #: positions of the outgoing hard-process particles of a 2 -> 2 process in Pythia's event
 _HARD_OUTGOING = (5, 6)
 #: ``iPos`` values of UserHooks.doVetoPT in the main evolution (0: nothing above the scale,
@@ -95,9 +97,15 @@ class JetVeto:
         # power -1: anti-kt; particles at any |eta| (they may join a central jet);
         # select 2: visible final-state particles; massSet 2: massive four-momenta
         finder = pythia8mc.SlowJet(-1, self.radius, 1.0, 50.0, 2, 2)
+        quiet = [True]  # FastJet's core prints its banner at the first clustering of a process
 
         def hardest_central(event) -> float:
-            finder.analyze(event)
+            if quiet[0]:
+                with silence_stdout_fd():
+                    finder.analyze(event)
+                quiet[0] = False
+            else:
+                finder.analyze(event)
             pts = [finder.pT(i) for i in range(finder.sizeJet())
                    if abs(finder.p(i).eta()) < self.eta_max]
             return max(pts, default=0.0)

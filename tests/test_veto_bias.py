@@ -79,6 +79,7 @@ def test_vetoed_generation_counts_every_event():
     assert len(jets) == 5
     assert 0 < gen.n_vetoed < gen.n_events
     assert gen.n_events - gen.n_vetoed == gen._n_returned  # vetoed events never returned
+    assert 0 < gen.n_kept_events <= len(jets)  # an event can give both of its leading jets
     pt = np.hypot(jets.constituents[..., 1].sum(1), jets.constituents[..., 2].sum(1))
     assert ((pt >= 550) & (pt <= 650)).all()
 

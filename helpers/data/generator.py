@@ -109,6 +109,7 @@ class Generator:
         if not self.pythia.init():
             raise DataError(f"Pythia failed to initialise for process {process.name!r}")
         self._n_returned = 0
+        self.n_kept_events = 0
         self._records: list[tuple[float | None, ...]] = []
         self.seconds_events = 0.0
 
@@ -141,7 +142,10 @@ class Generator:
         return batch
 
     def jets(self, n_jets: int, max_events: int | None = None) -> JetBatch:
-        """Exactly ``n_jets`` selected jets (fewer only if ``max_events`` runs out)."""
+        """Exactly ``n_jets`` selected jets (fewer only if ``max_events`` runs out).
+
+        ``n_kept_events`` counts, over all calls, the events the returned jets came from.
+        """
         if n_jets <= 0:
             raise DataError(f"number of jets must be positive, got {n_jets}")
         m = self.jet_def.max_constituents
@@ -151,6 +155,8 @@ class Generator:
                 break
             batch = self.select(self.events(self.batch_events))
             parts.append(batch)
+            take = min(len(batch), n_jets - have)
+            self.n_kept_events += len(np.unique(self.last_selected_events[:take]))
             have += len(batch)
         out = concat_batches(parts, m)
         keep = slice(0, min(n_jets, len(out)))

@@ -45,6 +45,14 @@ _HARD_OUTGOING = (5, 6)
 _MAIN_EVOLUTION = (0, 1, 2, 3, 4)
 
 
+def _check_thresholds(veto, valid: bool = True) -> None:
+    """Refuse impossible thresholds of a veto (``valid``: its own further conditions)."""
+    if (veto.early_scale is None) != (veto.early_pt is None):
+        raise ValueError("early_scale and early_pt go together (both or neither)")
+    if not valid or veto.late_pt < 0 or (veto.early_scale is not None and veto.early_scale <= 0):
+        raise ValueError(f"impossible veto thresholds: {veto}")
+
+
 @dataclass(frozen=True)
 class ResonanceVeto:
     """Veto thresholds (GeV) on the fastest hard particle ``|id| == pdg_id``."""
@@ -55,10 +63,7 @@ class ResonanceVeto:
     early_pt: float | None = None
 
     def __post_init__(self) -> None:
-        if (self.early_scale is None) != (self.early_pt is None):
-            raise ValueError("early_scale and early_pt go together (both or neither)")
-        if self.late_pt < 0 or (self.early_scale is not None and self.early_scale <= 0):
-            raise ValueError(f"impossible veto thresholds: {self}")
+        _check_thresholds(self)
 
     def judge(self):
         """``event -> pT`` (GeV) this veto compares with its thresholds (``None``: no verdict)."""
@@ -84,11 +89,7 @@ class JetVeto:
     eta_max: float = 2.5
 
     def __post_init__(self) -> None:
-        if (self.early_scale is None) != (self.early_pt is None):
-            raise ValueError("early_scale and early_pt go together (both or neither)")
-        if (self.late_pt < 0 or self.radius <= 0 or self.eta_max <= 0
-                or (self.early_scale is not None and self.early_scale <= 0)):
-            raise ValueError(f"impossible veto thresholds: {self}")
+        _check_thresholds(self, self.radius > 0 and self.eta_max > 0)
 
     def judge(self):
         """``event -> pT`` (GeV) of the hardest central parton jet (0 if there is none)."""

@@ -10,6 +10,12 @@ Conventions
   several points share the same ``eps_S`` the smallest ``eps_B`` is used (the best cut that
   reaches that efficiency).  A rejection is ``inf`` when ``eps_B = 0``.
 - Accuracy thresholds **probabilities** at 0.5 (pass ``sigmoid(logit)``, not logits).
+  :func:`summarize` weights the two classes equally (the balanced accuracy), so that a test
+  set with more background jets than signal jets -- the background rejection needs them --
+  gives the accuracy of a balanced one; on a balanced set the two are the same number.
+- The statistical error of a rejection (:func:`rejection_spread`) is the standard deviation
+  over bootstrap resamples of the test jets drawn class by class (the class counts are fixed
+  by the test set's design): it includes the fluctuation of the cut that gives ``eps_S``.
 """
 
 from __future__ import annotations
@@ -50,9 +56,16 @@ def auc_rows(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return (ranks[:, y].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def accuracy(y_true: np.ndarray, probs: np.ndarray, threshold: float = 0.5) -> float:
-    """Fraction of correct decisions ``prob >= threshold`` -> signal."""
-    return float(np.mean((np.asarray(probs) >= threshold) == (np.asarray(y_true) == 1)))
+def accuracy(y_true: np.ndarray, probs: np.ndarray, threshold: float = 0.5,
+             balanced: bool = False) -> float:
+    """Fraction of correct decisions ``prob >= threshold`` -> signal; with ``balanced`` the
+    mean of the two classes' fractions (independent of how many jets each class has)."""
+    right, signal = (np.asarray(probs) >= threshold) == (np.asarray(y_true) == 1), np.asarray(y_true) == 1
+    if not balanced:
+        return float(np.mean(right))
+    if signal.all() or not signal.any():
+        raise ValueError("accuracy(balanced=True) needs jets of both classes")
+    return float((right[signal].mean() + right[~signal].mean()) / 2)
 
 
 def background_efficiency(y_true: np.ndarray, scores: np.ndarray, eps_s: float) -> float:
@@ -64,15 +77,47 @@ def background_efficiency(y_true: np.ndarray, scores: np.ndarray, eps_s: float) 
 
 def background_rejection(y_true: np.ndarray, scores: np.ndarray, eps_s: float) -> float:
     """``1 / eps_B`` at signal efficiency ``eps_s`` (``inf`` if no background passes)."""
-    eps_b = background_efficiency(y_true, scores, eps_s)
-    return 1.0 / eps_b if eps_b > 0 else float("inf")
+    return float(background_rejections(y_true, scores, (eps_s,))[0])
+
+
+def background_rejections(y_true: np.ndarray, scores: np.ndarray,
+                          eps_s: Sequence[float] = WORKING_POINTS) -> np.ndarray:
+    """:func:`background_rejection` at several signal efficiencies from one ROC curve."""
+    fpr, tpr, _ = roc_curve(y_true, scores)
+    tpr_unique, first = np.unique(tpr, return_index=True)  # first = smallest fpr (fpr ascends)
+    eps_b = np.interp(np.asarray(eps_s, float), tpr_unique, fpr[first])
+    with np.errstate(divide="ignore"):
+        return np.where(eps_b > 0, 1.0 / eps_b, np.inf)
+
+
+def rejection_spread(y_true: np.ndarray, scores: np.ndarray,
+                     eps_s: Sequence[float] = WORKING_POINTS, n_boot: int = 200,
+                     seed: int = 0) -> np.ndarray:
+    """Statistical error of :func:`background_rejections` from the finite test set: the
+    standard deviation over ``n_boot`` resamples of the jets, drawn with replacement within
+    each class (resamples where no background jet passes are left out; ``nan`` when fewer
+    than two remain)."""
+    y, s = np.asarray(y_true) == 1, np.asarray(scores)
+    signal, background = np.flatnonzero(y), np.flatnonzero(~y)
+    rng = np.random.default_rng(seed)
+    labels = np.r_[np.ones(len(signal), int), np.zeros(len(background), int)]
+    draws = np.array([background_rejections(
+        labels, np.r_[s[rng.choice(signal, len(signal))], s[rng.choice(background, len(background))]],
+        eps_s) for _ in range(n_boot)])
+    out = np.full(len(draws[0]) if len(draws) else len(eps_s), np.nan)
+    for j in range(out.size):
+        finite = draws[np.isfinite(draws[:, j]), j]
+        if finite.size > 1:
+            out[j] = finite.std(ddof=1)
+    return out
 
 
 def summarize(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
-    """``auc``, ``accuracy`` and ``rejection_<eps_S>`` for :data:`WORKING_POINTS`."""
-    out = {"auc": auc(y_true, probs), "accuracy": accuracy(y_true, probs)}
-    for eps_s in WORKING_POINTS:
-        out[f"rejection_{eps_s}"] = background_rejection(y_true, probs, eps_s)
+    """``auc``, ``accuracy`` (class-balanced) and ``rejection_<eps_S>`` for
+    :data:`WORKING_POINTS`."""
+    out = {"auc": auc(y_true, probs), "accuracy": accuracy(y_true, probs, balanced=True)}
+    for eps_s, rejection in zip(WORKING_POINTS, background_rejections(y_true, probs)):
+        out[f"rejection_{eps_s}"] = float(rejection)
     return out
 
 

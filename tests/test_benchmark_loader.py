@@ -243,3 +243,22 @@ def test_a_benchmark_file_smaller_than_the_profile_says_so(tmp_path):
                                       for m in messages)
     assert "800 that profile 'ci' asks for (400 per class): the train split" in messages[0]
     assert len(splits["train"]) == 60
+
+
+def test_benchmark_test_background_reads_qcd_jets_after_the_test_split(tmp_path):
+    from helpers.config import get_profile
+    from helpers.data import load_test_background
+    from helpers.data.samples import BenchmarkSizeWarning
+
+    cons, labels, truth = make_jets(60, slots=20)
+    write_benchmark_layout(JetSet(cons, labels, truth), tmp_path / "test.h5")
+    sizes = {"train": 10, "val": 10, "test": 10}
+    prof = get_profile("ci", jets_per_class=sizes, background_test_jets=14)
+    extra = load_test_background("top_qcd", prof, data_source="benchmark", data_dir=tmp_path)
+    rows = np.flatnonzero(labels[20:] == 0)[:4] + 20  # the test split reads rows 0-19
+    assert (extra.labels == 0).all() and len(extra) == 4
+    np.testing.assert_allclose(extra.constituents[..., 1:], cons[rows][..., 1:], rtol=1e-6)
+    greedy = get_profile("ci", jets_per_class=sizes, background_test_jets=1000)
+    with pytest.warns(BenchmarkSizeWarning, match="QCD jets beyond the test split"):
+        rest = load_test_background("top_qcd", greedy, data_source="benchmark", data_dir=tmp_path)
+    assert len(rest) == (labels[20:] == 0).sum()

@@ -101,6 +101,7 @@ def test_running_page_profile_table_matches_config():
         assert int(cells[3]) == prof.n_seeds, name
         epochs = [int(v) for v in cells[4].split("/")]
         assert epochs == [prof.chapter(c)["max_epochs"] for c in ("topodnn", "pfn", "recnn")], name
+        assert int(cells[5].replace(" ", "")) == prof.background_jets("test"), name
         minutes = prof.cell_timeout // 60
         quoted = f"{minutes} min for `{name}`" if minutes < 60 else f"{minutes // 60} h for `{name}`"
         assert quoted in text, f"cell timeout of {name}: expected '{quoted}' in running.md"

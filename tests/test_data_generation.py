@@ -255,3 +255,27 @@ def test_killed_parent_leaves_no_workers(tmp_path):
     assert not alive, f"orphaned workers still running: {alive}"
     leftovers = [p for p in (tmp_path / "jets").iterdir() if not p.name.endswith(".part")]
     assert leftovers == [], "a killed run must not leave a complete-looking file"
+
+
+def test_test_background_follows_the_balanced_test_split(tmp_path, monkeypatch):
+    """The QCD test sample holds background_test_jets; the test split takes the first
+    jets_per_class of them, load_test_background the rest (no jet in both)."""
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path))
+    from helpers.config import get_profile
+    from helpers.data import load_sample, load_test_background, sample_file
+
+    sizes = {"train": 6, "val": 6, "test": 6}
+    prof = get_profile("ci", jets_per_class=sizes, jets_per_class_extra=sizes,
+                       background_test_jets=10, shard_size=5)
+    extra = load_test_background("top_qcd", prof, seed=0, workers=0)
+    assert len(extra) == 4 and (extra.labels == 0).all()
+    assert len(read_jets(sample_file("qcd", "test", prof, seed=0, workers=0))) == 10
+    balanced = load_sample("qcd", "test", prof, seed=0, n_jets=6, workers=0)
+    a, b = balanced.constituents.reshape(6, -1), extra.constituents.reshape(4, -1)
+    assert not (a[:, None, :] == b[None, :, :]).all(-1).any(), "a jet in both"
+    assert len(load_test_background("w_qcd", prof, seed=0, workers=0)) == 0
+    same = get_profile("ci", jets_per_class=sizes, jets_per_class_extra=sizes,
+                       background_test_jets=0, shard_size=5)
+    assert len(load_test_background("top_qcd", same, seed=0, workers=0)) == 0
+    with pytest.raises(DataError, match="data_source"):
+        load_test_background("top_qcd", prof, data_source="elsewhere")

@@ -14,7 +14,9 @@ from helpers.metrics import (
     auc_rows,
     background_efficiency,
     background_rejection,
+    background_rejections,
     format_mean_std,
+    rejection_spread,
     roc_curve,
     summarize,
 )
@@ -105,3 +107,51 @@ def test_auc_rows_equal_auc_with_ties_and_repeated_jets():
         auc_rows(np.ones(4), np.zeros((1, 4)))
     with pytest.raises(ValueError, match="3 scores per row for 4 labels"):
         auc_rows(np.array([0, 1, 0, 1]), np.zeros((2, 3)))
+
+
+def test_balanced_accuracy_ignores_the_class_mix():
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0])
+    p = np.array([0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.9])  # signal 1 of 2 right, QCD 5 of 6
+    assert accuracy(y, p) == 6 / 8
+    assert accuracy(y, p, balanced=True) == pytest.approx((1 / 2 + 5 / 6) / 2)
+    assert summarize(y, p)["accuracy"] == accuracy(y, p, balanced=True)
+    balanced = np.array([1, 0, 0, 1]), np.array([0.9, 0.1, 0.9, 0.2])
+    assert accuracy(*balanced, balanced=True) == accuracy(*balanced) == 0.5
+    with pytest.raises(ValueError, match="both classes"):
+        accuracy(np.ones(3), np.ones(3), balanced=True)
+
+
+def test_background_rejections_of_one_curve_match_the_single_ones():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 3000)
+    s = rng.normal(size=3000) + 1.5 * y
+    got = background_rejections(y, s, (0.1, 0.3, 0.5))
+    np.testing.assert_allclose(got, [background_rejection(y, s, e) for e in (0.1, 0.3, 0.5)])
+
+
+def test_rejection_spread_is_binomial_plus_the_cut_fluctuation():
+    """Gaussian scores, signal N(2, 1) and background N(0, 1): at eps_S = 0.3 the cut sits at
+    t = 2 + z, z = Phi^-1(0.7); eps_B = 1 - Phi(t) is binomial over the background jets, and
+    the cut, a quantile of the signal scores, moves by sqrt(eps_S (1 - eps_S) / N_S) / f_S(t),
+    which moves eps_B by f_B(t) times that."""
+    from scipy.stats import norm
+
+    n_sig, n_bkg = 1000, 20000
+    rng = np.random.default_rng(5)
+    y = np.r_[np.ones(n_sig, int), np.zeros(n_bkg, int)]
+    s = np.r_[rng.normal(2, 1, n_sig), rng.normal(0, 1, n_bkg)]
+    t = 2 + norm.ppf(0.7)
+    eps_b = norm.sf(t)
+    binomial = np.sqrt(eps_b * (1 - eps_b) / n_bkg)
+    cut = norm.pdf(t) / norm.pdf(t - 2) * np.sqrt(0.3 * 0.7 / n_sig)
+    expected = np.hypot(binomial, cut) / eps_b  # relative, the same for 1/eps_B to first order
+    spread = rejection_spread(y, s, (0.3,), n_boot=400, seed=1)[0]
+    assert spread / background_rejection(y, s, 0.3) == pytest.approx(expected, rel=0.15)
+    assert binomial / eps_b < 0.75 * expected  # the cut's share is visible at this tolerance
+    np.testing.assert_array_equal(spread, rejection_spread(y, s, (0.3,), n_boot=400, seed=1)[0])
+
+
+def test_rejection_spread_without_passing_background_is_nan():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    assert np.isnan(rejection_spread(y, p, (0.3,), n_boot=20)).all()

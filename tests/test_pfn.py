@@ -14,7 +14,7 @@ import torch
 from scipy.special import expit
 
 from helpers.data.jets import JetSet
-from helpers.metrics import summarize
+from helpers.metrics import rejection_spread, summarize
 from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
 from helpers.plots.latent import plot_topk_study
 from helpers.plots.pfn import plot_particle_inputs
@@ -394,6 +394,9 @@ def test_retrain_on_leaky_is_cached_apart_and_compared(monkeypatch, tmp_path):
     assert r.gain == r.leaked["auc"] - r.honest["auc"]
     assert list(r.table.index) == ["honest inputs", "leaky inputs"]
     assert r.table.loc["leaky inputs", "auc"] == r.leaked["auc"]
+    error = rejection_spread(y["test"], r.probs, (0.3,))[0]
+    assert r.table.loc["leaky inputs", "rejection_0.3"] == \
+        f"{r.leaked['rejection_0.3']:.0f} ± {error:.0f} (stat.)"
     assert retrain_on_leaky(leaky, y, honest_probs, "ci", 0, "cpu", **SMALL_PFN).history.from_cache
 
 
@@ -429,9 +432,12 @@ def test_comparison_table_by_hand():
     run = np.array([0.9, 0.2, 0.8, 0.6])
     table = comparison_table(y, {"M": [run, run], "C": [run]},
                              paper={"M": {"auc": 0.98, "accuracy": 0.93, "rejection_0.3": 700.0}})
-    assert table.loc["M"].tolist() == ["0.5000 ± 0.0000", "0.750 ± 0.000", "3 ± 0", "2 ± 0",
-                                       "0.9800", "0.9300", "700"]
-    assert table.loc["C"].tolist() == ["0.5000", "0.750", "3", "2", "", "", ""]
+    stat = [f"{e:.0f}" for e in rejection_spread(y, run, (0.3, 0.5), 200, 0)]  # the same resamples
+    assert table.loc["M"].tolist() == ["0.5000 ± 0.0000", "0.750 ± 0.000",
+                                       f"3 ± 0 (seeds) ± {stat[0]} (stat.)",
+                                       f"2 ± 0 (seeds) ± {stat[1]} (stat.)", "0.9800", "0.9300", "700"]
+    assert table.loc["C"].tolist() == ["0.5000", "0.750", f"3 ± {stat[0]} (stat.)",
+                                       f"2 ± {stat[1]} (stat.)", "", "", ""]
     assert list(table.columns[:4]) == ["AUC", "accuracy", "1/εB (εS=0.3)", "1/εB (εS=0.5)"]
 
 
@@ -446,13 +452,16 @@ def test_chapter_summary_by_hand():
     throughput = pd.DataFrame({"training jets / s": [100.0, 150.0, 4000.4]})
     s = chapter_summary(results, topk, pc_corr, {"auc": 0.8}, {"auc": 0.9}, {"a": 0.5, "b": 1.0},
                         throughput, "cpu", CLASS_NAMES, {"QCD": 0.9, "top": 0.6}, (0.9798, 0.997))
-    assert s["PFN AUC / accuracy / 1/εB(0.3)"] == "0.5000 ± 0.0000 / 0.750 ± 0.000 / 3 ± 0"
-    assert s["TopoDNN AUC / accuracy / 1/εB(0.3)"] == "0.5000 / 0.750 / 3"
+    stat = f"{rejection_spread(y, run, (0.3,), 200, 0)[0]:.0f}"
+    assert s["PFN AUC / accuracy / 1/εB(0.3)"] == \
+        f"0.5000 ± 0.0000 / 0.750 ± 0.000 / 3 ± 0 (seeds) ± {stat} (stat.)"
+    assert s["TopoDNN AUC / accuracy / 1/εB(0.3)"] == f"0.5000 / 0.750 / 3 ± {stat} (stat.)"
     assert s["BDT on mass + τ: AUC"] == "0.5000"
     assert s["latents needed (AUC within 0.002)"] == "2 of 4, ranked by ΔAUC (3 alive)"
     assert s["ρ(PC1, mass): QCD / top"] == "0.71 / 0.38 (paper 0.9 / 0.6)"
     assert s["ρ(PC1, multiplicity): QCD / top"] == "1.00 / 1.00"
-    assert s["PFN AUC, honest / leaky inputs"] == "0.8000 / 0.9000 (paper 0.9798 / 0.997)"
+    assert s["PFN AUC, honest / leaky inputs (balanced test jets)"] == \
+        "0.8000 / 0.9000 (paper 0.9798 / 0.997)"
     assert s["AUC of |Σ z sin Δφ|, honest / leaky inputs"] == "0.5000 / 1.0000"
     assert s["training throughput, packed vs padded"] == "4,000 vs 100 jets/s on cpu"
 

@@ -123,6 +123,28 @@ def test_performance_tables():
         4 / half["coin"]["rejection_0.3"][0])
 
 
+def test_rejection_statistical_error_next_to_the_seed_spread():
+    from helpers.metrics import rejection_spread
+
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(400, int), np.zeros(3000, int)]
+    runs = [rng.normal(size=len(y)) + 2.5 * y for _ in range(3)]
+    metrics = performance.seed_metrics(y, {"net": runs}, n_boot=60, seed=4)
+    stat = np.mean([rejection_spread(y, p, (0.3, 0.5), 60, 4) for p in runs], axis=0)
+    assert metrics["net"]["rejection_0.3 stat"][0] == pytest.approx(stat[0])
+    assert metrics["net"]["rejection_0.5 stat"][0] == pytest.approx(stat[1])
+    mean, std = metrics["net"]["rejection_0.3"]
+    cell = performance.performance_table(metrics).loc["1/εB at εS = 0.3", "net"]
+    assert cell == f"{mean:.0f} ± {std:.0f} (seeds) ± {stat[0]:.0f} (stat.)"
+    assert "stat" not in " ".join(performance.performance_table(metrics).index)
+    one = performance.seed_metrics(y, {"net": runs[:1]}, n_boot=60, seed=4)
+    assert performance.format_metric(one["net"], "rejection_0.3", 1).endswith(" (stat.)")
+    assert "(seeds)" not in performance.format_metric(one["net"], "rejection_0.3", 1)
+    m = performance.seed_measurements(y, runs, n_boot=60, seed=4)
+    assert m["rejection_0.3"].spread == pytest.approx(np.hypot(std, stat[0]))
+    assert m["auc"].spread == pytest.approx(metrics["net"]["auc"][1])  # no statistical term
+
+
 def test_history_table():
     h = TrainHistory([0.7, 0.6], [0.69, 0.65], 1, 2, False, 3.0, 100.0, "cpu")
     row = performance.history_table({"seed 0": h}).loc["seed 0"]

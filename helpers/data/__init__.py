@@ -26,6 +26,7 @@ from .samples import (
                         generate_sample,
                         load_sample,
                         load_task,
+                        load_test_background,
                         sample_file,
                         task_files,
 )
@@ -34,5 +35,6 @@ from .store import read_attrs, read_jets
 __all__ = [
     "DataError", "JetSet", "MAX_CONSTITUENTS", "PROCESSES", "TASKS", "CLASS_TITLES", "Task",
     "JetDefinition", "get_process", "get_task", "task_info", "SPLITS", "generate_sample",
-    "load_sample", "load_task", "sample_file", "task_files", "read_attrs", "read_jets",
+    "load_sample", "load_task", "load_test_background", "sample_file", "task_files",
+    "read_attrs", "read_jets",
 ]

@@ -63,7 +63,15 @@ class JetSet:
         return JetSet(self.constituents[index], self.labels[index], self.truth[index])
 
     @staticmethod
+    def empty(n_slots: int = MAX_CONSTITUENTS) -> "JetSet":
+        """A set of no jets."""
+        return JetSet(np.zeros((0, n_slots, 4), np.float32), np.zeros(0, np.int8),
+                      np.zeros((0, 4), np.float32))
+
+    @staticmethod
     def concatenate(sets: list["JetSet"]) -> "JetSet":
+        """The jets of ``sets`` in order (empty sets are skipped, whatever their slots)."""
+        sets = [s for s in sets if len(s)] or sets[:1]
         return JetSet(
             np.concatenate([s.constituents for s in sets]),
             np.concatenate([s.labels for s in sets]),

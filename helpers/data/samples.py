@@ -198,8 +198,11 @@ def sample_file(process: str, split: str, profile: Profile | str = "standard", s
     QCD files instead of generating QCD jets again.
     """
     prof = get_profile(profile)
-    sizes = prof.jets_per_class if process in MAIN_PROCESSES else prof.jets_per_class_extra
-    return generate_sample(process, sizes[split], split, seed, prof.shard_size, **kwargs)
+    if process == MAIN_PROCESSES[1]:
+        n = prof.background_jets(split)
+    else:
+        n = (prof.jets_per_class if process in MAIN_PROCESSES else prof.jets_per_class_extra)[split]
+    return generate_sample(process, n, split, seed, prof.shard_size, **kwargs)
 
 
 def load_sample(process: str, split: str, profile: Profile | str = "standard", seed: int = 0,
@@ -250,6 +253,46 @@ def load_task(task: str = "top_qcd", profile: Profile | str = "standard", seed: 
         order = np.random.default_rng([seed, i]).permutation(len(jets))
         out[split] = jets.subset(order)
     return out
+
+
+def load_test_background(task: str = "top_qcd", profile: Profile | str = "standard",
+                         seed: int = 0, data_source: str = "generated",
+                         data_dir: str | Path | None = None, **kwargs) -> JetSet:
+    """The background test jets beyond the balanced test split of :func:`load_task`, for the
+    background rejection (:attr:`Profile.background_test_jets`; none for other tasks).
+
+    Generated: the QCD test sample's jets after those of the test split.  Benchmark: the QCD
+    jets of ``test.h5`` after the rows the test split reads (with a
+    :class:`BenchmarkSizeWarning` when the file holds fewer).
+    """
+    prof = get_profile(profile)
+    extra = prof.background_jets("test") - prof.jets_per_class["test"]
+    if data_source not in ("generated", "benchmark"):
+        raise DataError(f"data_source must be 'generated' or 'benchmark', got {data_source!r}")
+    if task != "top_qcd" or extra <= 0:
+        return JetSet.empty()
+    if data_source == "benchmark":
+        return _benchmark_background(prof, data_dir, extra)
+    path = sample_file(MAIN_PROCESSES[1], "test", prof, seed, **kwargs)
+    return read_jets(path, prof.jets_per_class["test"], None)
+
+
+def _benchmark_background(prof: Profile, data_dir, extra: int) -> JetSet:
+    from .benchmark import load_benchmark_split
+
+    data_dir = data_dir or fetched_benchmark_dir()
+    if not data_dir:
+        raise DataError("data_source='benchmark' needs data_dir (folder with test.h5), or the "
+                        "files in the cache: run `python -m helpers.data fetch-benchmark` first")
+    skip = 2 * prof.jets_per_class["test"]
+    # about half of the benchmark's jets are QCD: read twice the QCD jets wanted, and more
+    rows = load_benchmark_split(data_dir, "test", max_jets=skip + 2 * extra + 2000)
+    qcd = np.flatnonzero(rows.labels[skip:] == 0)[:extra] + skip
+    if len(qcd) < extra:
+        warnings.warn(f"{Path(data_dir) / 'test.h5'} holds {len(qcd):,} QCD jets beyond the "
+                      f"test split, fewer than the {extra:,} that profile {prof.name!r} adds for "
+                      "the background rejection", BenchmarkSizeWarning, stacklevel=3)
+    return rows.subset(qcd)
 
 
 def _load_benchmark(task: str, prof: Profile, data_dir) -> dict[str, JetSet]:

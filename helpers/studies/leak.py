@@ -24,7 +24,7 @@ The figures are in :mod:`helpers.plots.leak`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
@@ -44,6 +44,7 @@ from ..results.claims import N_BOOT, bootstrap_many, pick
 from ..training.loop import TrainHistory
 from ..training.recipes import train_pfn
 from .latent import latent_and_logits, particle_delta_auc
+from .performance import rejection_stat
 
 
 def leaky_pfn_features(jets: JetSet, max_particles: int = MAX_CONSTITUENTS) -> PackedParticles:
@@ -87,11 +88,19 @@ class LeakRetraining:
     #: :func:`helpers.metrics.summarize` of the honest and of the leaky PFN
     honest: dict[str, float]
     leaked: dict[str, float]
+    #: statistical errors of the rejections (:func:`~helpers.studies.performance.rejection_stat`)
+    #: of the ``honest`` and the ``leaked`` PFN
+    stat: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def table(self) -> pd.DataFrame:
-        """The two rows ``honest inputs`` and ``leaky inputs``, one column per metric."""
-        return pd.DataFrame({"honest inputs": self.honest, "leaky inputs": self.leaked}).T
+        """The two rows ``honest inputs`` and ``leaky inputs``, one column per metric; the
+        rejections as ``value ± error (stat.)`` text where :attr:`stat` has their errors."""
+        rows = {"honest inputs": dict(self.honest), "leaky inputs": dict(self.leaked)}
+        for metrics, errors in zip(rows.values(), (self.stat.get("honest"), self.stat.get("leaked"))):
+            for key, error in (errors or {}).items():
+                metrics[key] = f"{metrics[key]:.0f} ± {error:.0f} (stat.)"
+        return pd.DataFrame(rows).T
 
     @property
     def gain(self) -> float:
@@ -108,8 +117,10 @@ def retrain_on_leaky(leaky: Mapping[str, PackedParticles], y: Mapping[str, np.nd
     model, history = train_pfn(leaky["train"], y["train"], leaky["val"], y["val"], profile,
                                seed, device, name="pfn-leaky", **overrides)
     probs = expit(latent_and_logits(model, leaky["test"])[1])
+    stat = {"honest": rejection_stat(y["test"], [honest_probs]),
+            "leaked": rejection_stat(y["test"], [probs])}
     return LeakRetraining(model, history, probs, summarize(y["test"], honest_probs),
-                          summarize(y["test"], probs))
+                          summarize(y["test"], probs), stat)
 
 
 def leak_verdict(retrained: LeakRetraining, seed: int, n_train: int, one_number_auc: float,

@@ -9,7 +9,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..metrics import aggregate, auc, format_mean_std, summarize
+from ..metrics import WORKING_POINTS, aggregate, auc, format_mean_std, rejection_spread, summarize
 from ..results.claims import N_BOOT, Measurement, bootstrap, clear_difference, compare, seed_or_bootstrap
 from ..training.loop import TrainHistory
 
@@ -20,20 +20,50 @@ METRIC_LABELS = {"auc": "ROC AUC", "accuracy": "accuracy", "rejection_0.3": "1/�
 DECIMALS = {"auc": 4, "accuracy": 4, "rejection_0.3": 0, "rejection_0.5": 0}
 
 
-def seed_metrics(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]]
-                 ) -> dict[str, dict[str, tuple[float, float]]]:
+#: suffix of the statistical error of a rejection in :func:`seed_metrics`
+STAT = " stat"
+
+
+def rejection_stat(y: np.ndarray, runs: Sequence[np.ndarray], n_boot: int = 200,
+                   seed: int = 0) -> dict[str, float]:
+    """``{"rejection_<eps_S>": error}``: the statistical error that the finite test set puts
+    on each run's rejection (:func:`helpers.metrics.rejection_spread`), averaged over runs."""
+    errors = np.mean([rejection_spread(y, p, WORKING_POINTS, n_boot, seed) for p in runs], axis=0)
+    return {f"rejection_{eps_s}": float(e) for eps_s, e in zip(WORKING_POINTS, errors)}
+
+
+def seed_metrics(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]], n_boot: int = 200,
+                 seed: int = 0) -> dict[str, dict[str, tuple[float, float]]]:
     """``{model: {metric: (mean, std)}}`` of :func:`helpers.metrics.summarize` over the runs
-    (training seeds) of each model, ``probs = {model: [probabilities of one run, ...]}``."""
-    return {name: aggregate([summarize(y, p) for p in runs]) for name, runs in probs.items()}
+    (training seeds) of each model, ``probs = {model: [probabilities of one run, ...]}``; each
+    rejection also as ``"rejection_<eps_S> stat"``: ``(its statistical error, nan)``
+    (:func:`rejection_stat`)."""
+    out = {}
+    for name, runs in probs.items():
+        out[name] = aggregate([summarize(y, p) for p in runs])
+        out[name].update({k + STAT: (e, np.nan) for k, e in rejection_stat(y, runs, n_boot, seed).items()})
+    return out
+
+
+def format_metric(m: Mapping[str, tuple[float, float]], key: str, decimals: int) -> str:
+    """``mean ± seed std``, followed for a rejection by ``± error (stat.)`` when
+    :func:`seed_metrics` measured one."""
+    text = format_mean_std(*m[key], decimals)
+    stat = m.get(key + STAT, (np.nan,))[0]
+    if np.isnan(stat):
+        return text
+    seeds = "" if np.isnan(m[key][1]) else " (seeds)"
+    return f"{text}{seeds} ± {stat:.{decimals}f} (stat.)"
 
 
 def performance_table(metrics: Mapping[str, Mapping[str, tuple[float, float]]],
                       references: Mapping[str, Mapping[str, float]] | None = None,
                       decimals: Mapping[str, int] = DECIMALS,
                       labels: Mapping[str, str] = METRIC_LABELS) -> pd.DataFrame:
-    """One column per model (``mean ± std`` over seeds) and per published reference
-    (``{column: {metric: value}}``), one row per metric; ``—`` where a reference lacks one."""
-    table = pd.DataFrame({name: {k: format_mean_std(*v, decimals[k]) for k, v in m.items()}
+    """One column per model (``mean ± std`` over seeds, and a rejection's statistical error,
+    :func:`format_metric`) and per published reference (``{column: {metric: value}}``), one
+    row per metric; ``—`` where a reference lacks one."""
+    table = pd.DataFrame({name: {k: format_metric(m, k, decimals[k]) for k in m if k in decimals}
                           for name, m in metrics.items()})
     for column, values in (references or {}).items():
         table[column] = pd.Series({k: f"{v:.{decimals[k]}f}" for k, v in values.items()})
@@ -77,10 +107,17 @@ def seed_measurements(y: np.ndarray, runs: Sequence[np.ndarray], n_boot: int = N
                       seed: int = 0) -> dict[str, Measurement]:
     """``{metric: mean ± spread}`` of :func:`helpers.metrics.summarize` over the runs
     (training seeds) of one model; for a single run, its value ± a bootstrap over the jets
-    (:func:`~helpers.results.claims.seed_or_bootstrap`)."""
+    (:func:`~helpers.results.claims.seed_or_bootstrap`).  With several runs a rejection's
+    spread is the seed spread and its statistical error (:func:`rejection_stat`) added in
+    quadrature: the runs share one test set, so their spread does not contain it."""
     y = np.asarray(y)
-    return seed_or_bootstrap(lambda r, idx: summarize(y[idx], np.asarray(runs[r])[idx]),
-                             len(runs), len(y), n_boot, seed)
+    out = seed_or_bootstrap(lambda r, idx: summarize(y[idx], np.asarray(runs[r])[idx]),
+                            len(runs), len(y), n_boot, seed)
+    if len(runs) > 1:
+        for key, error in rejection_stat(y, runs, n_boot, seed).items():
+            m = out[key]
+            out[key] = Measurement(m.value, float(np.hypot(m.spread, error)), m.n)
+    return out
 
 
 def run_measurement(y: np.ndarray, runs: Sequence[np.ndarray],

@@ -26,19 +26,18 @@ from scipy.special import expit
 
 from ..config import Profile
 from ..data.jets import JetSet
-from ..metrics import summarize
 from ..models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
 from ..preprocessing import topodnn_features
 from ..preprocessing.pfn import PackedParticles
 from ..results import Measurement
-from ..results.claims import N_BOOT, bootstrap_many, pick, seed_or_bootstrap
+from ..results.claims import N_BOOT, bootstrap_many, pick
 from ..training import training_throughput
 from ..training.loop import TrainHistory
 from ..training.recipes import PFN_DEFAULTS, train_pfn, train_topodnn
 from ..xai.nap import NAP, SPARSE_RNA, sequential_nap
 from .baselines import fit_and_score
 from .latent import TopKStudy, latent_and_logits
-from .performance import performance_table, seed_metrics
+from .performance import performance_table, seed_measurements, seed_metrics
 
 #: labels and decimals of the comparison table's metrics (those of :func:`helpers.metrics.summarize`)
 COMPARISON_LABELS = {"auc": "AUC", "accuracy": "accuracy", "rejection_0.3": "1/εB (εS=0.3)",
@@ -142,13 +141,19 @@ def train_pfns(particles: Mapping[str, PackedParticles], y: Mapping[str, np.ndar
     runs = [train_pfn(particles["train"], y["train"], particles["val"], y["val"], profile, s,
                       device, **overrides) for s in seeds]
     models = [model for model, _ in runs]
-    probs = [expit(latent_and_logits(m, particles[evaluate])[1]) for m in models]
-    return PFNRuns(models, {s: h for s, (_, h) in zip(seeds, runs)}, probs)
+    return PFNRuns(models, {s: h for s, (_, h) in zip(seeds, runs)},
+                   score_pfns(models, particles[evaluate]))
+
+
+def score_pfns(models: Sequence[PFN], particles: PackedParticles) -> list[np.ndarray]:
+    """Signal probabilities of each model on ``particles``."""
+    return [expit(latent_and_logits(m, particles)[1]) for m in models]
 
 
 def topodnn_probs(splits: Mapping[str, JetSet], profile: Profile | str, seeds: Sequence[int],
                   device: str, **overrides) -> list[np.ndarray]:
-    """Test-set probabilities of the TopoDNN of every seed (the cached models of chapter 1)."""
+    """Test-set probabilities of the TopoDNN of every seed (the cached models of chapter 1,
+    trained on ``splits["train"]``, scoring ``splits["test"]``)."""
     X_test = topodnn_features(splits["test"])
     return [predict_proba(train_topodnn(splits["train"], splits["val"], profile, s, device,
                                         **overrides)[0], X_test) for s in seeds]
@@ -165,12 +170,13 @@ def bdt_probs(observables: Mapping[str, dict], y_train: np.ndarray, seed: int,
 
 # ------------------------------------------------------------------------- comparison
 def comparison_table(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]],
-                     paper: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+                     paper: Mapping[str, Mapping[str, float]] | None = None,
+                     seed: int = 0) -> pd.DataFrame:
     """One row per model ``{name: [probabilities of one seed, ...]}``: AUC, accuracy and
-    ``1/eps_B`` as mean ± std over the seeds, and the published ``auc``, ``accuracy`` and
-    ``rejection_0.3`` of ``paper`` (:func:`helpers.published.metrics`; empty where a model has
-    none)."""
-    table = performance_table(seed_metrics(y, probs), decimals=COMPARISON_DECIMALS,
+    ``1/eps_B`` as mean ± std over the seeds (the rejections with their statistical errors),
+    and the published ``auc``, ``accuracy`` and ``rejection_0.3`` of ``paper``
+    (:func:`helpers.published.metrics`; empty where a model has none)."""
+    table = performance_table(seed_metrics(y, probs, seed=seed), decimals=COMPARISON_DECIMALS,
                               labels=COMPARISON_LABELS).T
     for name, m in (paper or {}).items():
         table.loc[name, PAPER_COLUMNS] = [f"{m['auc']:.4f}", f"{m['accuracy']:.4f}",
@@ -210,7 +216,7 @@ def chapter_summary(results: pd.DataFrame, topk: TopKStudy, pc_corr: pd.DataFram
             f"(paper {paper_rho_mass[bkg]} / {paper_rho_mass[sig]})",
         f"ρ(PC1, multiplicity): {bkg} / {sig}":
             f"{pc1.loc[bkg, 'multiplicity']:.2f} / {pc1.loc[sig, 'multiplicity']:.2f}",
-        "PFN AUC, honest / leaky inputs":
+        "PFN AUC, honest / leaky inputs (balanced test jets)":
             f"{honest['auc']:.4f} / {leaked['auc']:.4f} (paper {paper_auc[0]} / {paper_auc[1]})",
         "AUC of |Σ z sin Δφ|, honest / leaky inputs":
             " / ".join(f"{v:.4f}" for v in balance_auc.values()),
@@ -226,16 +232,11 @@ RECORDED_METRICS = ("auc", "accuracy", "rejection_0.3")
 
 def metric_measurements(y: np.ndarray, probs: Sequence[np.ndarray], n_boot: int = N_BOOT,
                         seed: int = 0) -> dict[str, Measurement]:
-    """:data:`RECORDED_METRICS` of one model, mean and spread over its seeds (one array of
-    test probabilities each), or a bootstrap over the test jets for a single one
-    (:func:`helpers.results.claims.seed_or_bootstrap`)."""
-    y = np.asarray(y)
-
-    def statistic(r: int, idx: np.ndarray) -> dict[str, float]:
-        metrics = summarize(y[idx], np.asarray(probs[r])[idx])
-        return {k: metrics[k] for k in RECORDED_METRICS}
-
-    return seed_or_bootstrap(statistic, len(probs), len(y), n_boot, seed)
+    """:data:`RECORDED_METRICS` of one model (one array of test probabilities per seed) by
+    :func:`helpers.studies.performance.seed_measurements`: mean and spread over the seeds (a
+    rejection's with its statistical error), or a bootstrap over the test jets for one."""
+    m = seed_measurements(y, probs, n_boot, seed)
+    return {k: m[k] for k in RECORDED_METRICS}
 
 
 def comparison_measurements(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]],

@@ -34,7 +34,7 @@ from ..training.recipes import train_recnn, train_topodnn
 from ..xai.nap import hidden_activations
 from ..xai.probing import probe_table
 from .baselines import fit_and_score
-from .performance import seed_metrics
+from .performance import format_metric, seed_metrics
 from .transfer import TransferResult, retained_separation
 
 #: the chapter's tasks, in the order of its tables and figures
@@ -185,13 +185,14 @@ def tagging_performance(tasks: Mapping[str, TaskTrees], preds: Predictions, obs:
 def auc_table(perf: TaskPerformance, cheng_auc: Mapping[str, float],
               histories: Mapping[tuple[str, int], TrainHistory], seeds: Sequence[int]
               ) -> pd.DataFrame:
-    """One column per task: RecNN AUC and rejections (mean ± std), the BDT's AUC, Cheng's
+    """One column per task: RecNN AUC and rejections (mean ± std, and the rejections'
+    statistical errors), the BDT's AUC, Cheng's
     AUC, the epochs run per seed and the training throughput."""
     return pd.DataFrame({
         TASKS[t].title: {
             "RecNN AUC": format_mean_std(*m["auc"]),
-            "RecNN 1/eps_B at eps_S = 0.3": format_mean_std(*m["rejection_0.3"], 1),
-            "RecNN 1/eps_B at eps_S = 0.5": format_mean_std(*m["rejection_0.5"], 1),
+            "RecNN 1/eps_B at eps_S = 0.3": format_metric(m, "rejection_0.3", 1),
+            "RecNN 1/eps_B at eps_S = 0.5": format_metric(m, "rejection_0.5", 1),
             "BDT (mass, tau, multiplicity) AUC": f"{perf.bdt_auc[t]:.3f}",
             "Cheng RecNN AUC": f"{cheng_auc[t]:.3f}",
             "epochs run": " / ".join(str(histories[t, s].epochs_run) for s in seeds),

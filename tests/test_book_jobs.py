@@ -4,7 +4,10 @@ thread budget, failures, and the table checked against a real build's cache acce
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from helpers import book
 from helpers.book.chapters import NEEDS, Chapter, chapter_needs, dependents
 from helpers.book.errors import ChapterExecutionError
-from helpers.book.execute import thread_budget
+from helpers.book.execute import THREAD_VARIABLES, thread_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,12 +44,29 @@ def test_every_toc_chapter_is_in_the_table_or_waits_for_all():
 
 
 def test_thread_budget(monkeypatch):
-    monkeypatch.delenv("JETBOOK_TORCH_THREADS", raising=False)
-    assert thread_budget(2, cpus=2) == {"JETBOOK_TORCH_THREADS": "1"}
-    assert thread_budget(2, cpus=8) == {"JETBOOK_TORCH_THREADS": "4"}
-    assert thread_budget(4, cpus=2) == {"JETBOOK_TORCH_THREADS": "1"}
+    for var in THREAD_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    assert thread_budget(2, cpus=2) == dict.fromkeys(THREAD_VARIABLES, "1")
+    assert thread_budget(2, cpus=8)["OMP_NUM_THREADS"] == "4"
+    assert thread_budget(4, cpus=2)["JETBOOK_TORCH_THREADS"] == "1"
     monkeypatch.setenv("JETBOOK_TORCH_THREADS", "3")
-    assert thread_budget(2, cpus=2) == {}  # the user's choice wins
+    budget = thread_budget(2, cpus=2)  # the user's choice wins, the rest are still set
+    assert "JETBOOK_TORCH_THREADS" not in budget and budget["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_thread_budget_reaches_the_libraries(monkeypatch):
+    """A kernel started with the budget sees one BLAS / OpenMP thread, as numpy, scipy and
+    scikit-learn load their pools (names the installed libraries actually read)."""
+    for var in THREAD_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    code = ("import numpy, scipy.linalg, sklearn.ensemble, threadpoolctl, torch;"
+            "from helpers.config import setup_device; setup_device('cpu');"
+            "pools = threadpoolctl.threadpool_info();"
+            "print(max(p['num_threads'] for p in pools), torch.get_num_threads(), len(pools))")
+    env = {**os.environ, **thread_budget(4, cpus=4)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[:2] == ["1", "1"] and int(out[2]) >= 1, out
 
 
 def test_execution_error_survives_pickling():

@@ -334,12 +334,21 @@ def _done(chapter: Chapter, result: ChapterRun, paths: BuildPaths) -> None:
         f"-> {paths.executed(chapter)}")
 
 
+#: The thread pools a chapter's kernel may open: torch's (read by :func:`~helpers.config.setup_device`)
+#: and the BLAS / OpenMP ones under numpy, scipy and scikit-learn, which default to every core.
+THREAD_VARIABLES = ("JETBOOK_TORCH_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS")
+
+
 def thread_budget(jobs: int, cpus: int | None = None) -> dict[str, str]:
-    """The kernel environment of a chapter that may run beside others: torch threads
-    ``cpus // jobs`` (at least one), unless ``$JETBOOK_TORCH_THREADS`` is set already."""
-    if "JETBOOK_TORCH_THREADS" in os.environ:
-        return {}
-    return {"JETBOOK_TORCH_THREADS": str(max(1, (cpus or os.cpu_count() or 1) // jobs))}
+    """The kernel environment of a chapter that may run beside others: ``cpus // jobs``
+    threads (at least one) for torch and for BLAS / OpenMP, each unless the user has set it.
+
+    Without the BLAS limit, two chapters each open a pool per core: a scikit-learn fit beside
+    a training chapter ran 2-3x slower on 2 cores (``benchmarks/bench_threads.py``).
+    """
+    n = str(max(1, (cpus or os.cpu_count() or 1) // jobs))
+    return {var: n for var in THREAD_VARIABLES if var not in os.environ}
 
 
 def _execute_parallel(chapters: Sequence[Chapter], paths: BuildPaths, opts: RunOptions,

@@ -60,7 +60,8 @@ def accuracy(y_true: np.ndarray, probs: np.ndarray, threshold: float = 0.5,
              balanced: bool = False) -> float:
     """Fraction of correct decisions ``prob >= threshold`` -> signal; with ``balanced`` the
     mean of the two classes' fractions (independent of how many jets each class has)."""
-    right, signal = (np.asarray(probs) >= threshold) == (np.asarray(y_true) == 1), np.asarray(y_true) == 1
+    signal = np.asarray(y_true) == 1
+    right = (np.asarray(probs) >= threshold) == signal
     if not balanced:
         return float(np.mean(right))
     if signal.all() or not signal.any():
@@ -97,6 +98,8 @@ def rejection_spread(y_true: np.ndarray, scores: np.ndarray,
     standard deviation over ``n_boot`` resamples of the jets, drawn with replacement within
     each class (resamples where no background jet passes are left out; ``nan`` when fewer
     than two remain)."""
+    if n_boot < 2:
+        raise ValueError(f"rejection_spread needs n_boot >= 2 resamples, got {n_boot}")
     y, s = np.asarray(y_true) == 1, np.asarray(scores)
     signal, background = np.flatnonzero(y), np.flatnonzero(~y)
     rng = np.random.default_rng(seed)
@@ -104,7 +107,7 @@ def rejection_spread(y_true: np.ndarray, scores: np.ndarray,
     draws = np.array([background_rejections(
         labels, np.r_[s[rng.choice(signal, len(signal))], s[rng.choice(background, len(background))]],
         eps_s) for _ in range(n_boot)])
-    out = np.full(len(draws[0]) if len(draws) else len(eps_s), np.nan)
+    out = np.full(len(eps_s), np.nan)
     for j in range(out.size):
         finite = draws[np.isfinite(draws[:, j]), j]
         if finite.size > 1:

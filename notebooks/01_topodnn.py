@@ -43,7 +43,7 @@ data_dir = ""
 import matplotlib.pyplot as plt
 
 from helpers import published
-from helpers.data import TASKS, JetSet, load_task, load_test_background
+from helpers.data import TASKS, load_task
 from helpers.metrics import format_mean_std
 from helpers.models import count_parameters, predict_proba
 from helpers.notebook import start_chapter
@@ -159,13 +159,13 @@ fig.tight_layout()
 # cut, so its precision grows with the QCD jets available, and they are cheap to generate.
 
 # %%
-scored = JetSet.concatenate([test, load_test_background("top_qcd", prof, seed=seed,
-                                                        data_source=data_source, data_dir=data_dir)])
-X_scored, y_scored, scored_obs = topodnn_features(scored), scored.labels, compute_observables(scored)
-train_obs, test_obs = compute_observables(train), {k: v[:len(test)] for k, v in scored_obs.items()}
+scored = perf.scored_test(test, "top_qcd", prof, seed=seed, data_source=data_source,
+                          data_dir=data_dir)
+X_scored, y_scored = topodnn_features(scored.jets), scored.labels
+train_obs, test_obs = compute_observables(train), scored.test_observables
 all_probs = {"TopoDNN": [predict_proba(m, X_scored) for m in models],
-             **baseline_probabilities(train_obs, y_train, scored_obs, BASELINE_FEATURES, seeds)}
-print(f"scored: {len(test):,} test jets and {len(scored) - len(test):,} further QCD test jets")
+             **baseline_probabilities(train_obs, y_train, scored.observables, BASELINE_FEATURES, seeds)}
+print(f"scored: {scored.n_test:,} test jets and {scored.n_extra:,} further QCD test jets")
 
 # %% [markdown]
 # ## Performance
@@ -187,7 +187,8 @@ print(f"scored: {len(test):,} test jets and {len(scored) - len(test):,} further 
 # %%
 PAPER, BENCHMARK = published.metrics("khot.topodnn"), published.metrics("benchmark.topodnn")
 metrics = seed_metrics(y_scored, all_probs, seed=seed)
-topodnn = perf.seed_measurements(y_scored, all_probs["TopoDNN"])
+topodnn = perf.seed_measurements(y_scored, all_probs["TopoDNN"],
+                                 stat=perf.stat_errors(metrics["TopoDNN"]))
 for metric, fmt in perf.HEADLINE.items():
     name = f"topodnn_{perf.glue_name(metric)}"
     results.record(name, topodnn[metric], fmt=fmt, published=f"khot.topodnn.{metric}")
@@ -202,7 +203,7 @@ fig, ax = plt.subplots(figsize=(9, 6.5))
 pplots.roc_curves(ax, {name: [(y_scored, p) for p in probs] for name, probs in all_probs.items()},
                   classes, aucs={name: "AUC " + format_mean_std(*res["auc"], 3)
                                  for name, res in metrics.items()})
-ax.set_title(f"{len(scored):,} test jets, one line per training seed", fontsize=14)
+ax.set_title(f"{len(y_scored):,} test jets, one line per training seed", fontsize=14)
 fig.tight_layout()
 
 # %%

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import published
-from helpers.data import TASKS, JetSet, load_task, load_test_background
+from helpers.data import TASKS, load_task
 from helpers.notebook import start_chapter
 from helpers.physics.observables import JET_R, compute_observables
 from helpers.plots import latent as lplots
@@ -60,7 +60,7 @@ from helpers.preprocessing import PREPROCESSORS, pfn_features
 from helpers.preprocessing.pfn import azimuthal_balance
 from helpers.results import ChapterRecord, finding_verdict
 from helpers.studies import latent, leak, pfn
-from helpers.studies.performance import history_table
+from helpers.studies.performance import history_table, scored_test, seed_metrics
 from helpers.training.recipes import pfn_config
 from helpers.xai.probing import probe_table
 
@@ -170,26 +170,26 @@ history_table(runs.histories).rename_axis("seed").style.format(
     {"best val. loss": "{:.4f}", "jets / s": "{:,.0f}", "training time [s]": "{:.1f}"})
 
 # %%
-scored = JetSet.concatenate([splits["test"], load_test_background(
-    "top_qcd", prof, seed=seed, data_source=data_source, data_dir=data_dir or None)])
-y_scored, scored_obs = scored.labels.astype(int), compute_observables(scored)
-obs = {"train": compute_observables(splits["train"]),
-       "test": {k: v[:len(splits["test"])] for k, v in scored_obs.items()}}
-pfn_scored = pfn.score_pfns(pfn_models, pfn_features(scored))
-topo_probs = pfn.topodnn_probs({**splits, "test": scored}, prof, seeds, device)
-bdt_probs = pfn.bdt_probs({"train": obs["train"], "test": scored_obs}, y["train"], seed,
+scored = scored_test(splits["test"], "top_qcd", prof, seed=seed, data_source=data_source,
+                     data_dir=data_dir)
+y_scored, obs = scored.labels, {"train": compute_observables(splits["train"]),
+                                "test": scored.test_observables}
+pfn_scored = pfn.score_pfns(pfn_models, pfn_features(scored.jets))
+topo_probs = pfn.topodnn_probs({**splits, "test": scored.jets}, prof, seeds, device)
+bdt_probs = pfn.bdt_probs({"train": obs["train"], "test": scored.observables}, y["train"], seed,
                           ("mass+tau", "mass+tau+multiplicity"))
 
 # %%
 PAPER = {"PFN": published.metrics("khot.pfn"), "TopoDNN": published.metrics("khot.topodnn")}
 models_probs = {"PFN": pfn_scored, "TopoDNN": topo_probs, "BDT: mass + τ": [bdt_probs["mass+tau"]],
                 "BDT: mass + τ + multiplicity": [bdt_probs["mass+tau+multiplicity"]]}
-comparison = pfn.comparison_table(y_scored, models_probs, paper=PAPER, seed=seed)
+metrics = seed_metrics(y_scored, models_probs, seed=seed)
+comparison = pfn.comparison_table(metrics, paper=PAPER)
 comparison.rename_axis(f"test jets: {len(y_scored):,} ({(y_scored == 0).sum():,} QCD); "
                        f"seeds: {len(seeds)}")
 
 # %%
-cmp_m = pfn.comparison_measurements(y_scored, models_probs, seed=seed)  # with their spreads
+cmp_m = pfn.comparison_measurements(y_scored, models_probs, metrics, seed=seed)  # with spreads
 for key, metric, fmt in (("auc", "auc", "{:.4f}"), ("accuracy", "accuracy", "{:.3f}"),
                          ("rejection_03", "rejection_0.3", "{:.0f}")):
     results.record(f"pfn_{key}", cmp_m["PFN"][metric], fmt=fmt, published=f"khot.pfn.{metric}")

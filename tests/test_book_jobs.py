@@ -8,6 +8,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,24 @@ def test_a_failure_stops_what_waits_and_names_the_cell(tmp_path, monkeypatch):
 def test_jobs_must_be_positive():
     with pytest.raises(book.BookError, match="--jobs must be at least 1"):
         book.RunOptions(profile="ci", device="cpu", jobs=0).validate()
+
+
+def test_a_chapters_cpu_time_counts_the_processes_it_starts(tmp_path):
+    """A chapter's CPU seconds include those of the processes its kernel waits for (the
+    generation workers): here a child that burns CPU in a grandchild, and the child itself."""
+    from helpers.book.execute import _run_with_access_log
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n"
+    child = ("import subprocess, sys\n"
+             f"subprocess.run([sys.executable, '-c', {burn!r}], check=True)\n" + burn)
+
+    def run(env):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", child], check=True)
+        return time.perf_counter() - start
+
+    result = _run_with_access_log(book.BuildPaths(tmp_path / "build" / "ci"),
+                                  _chapters("00_jets")[0], run)
+    assert result.cpu_seconds >= 0.75  # 0.4 s in each of the two processes
+    assert result.cpu_seconds <= result.seconds * (os.cpu_count() or 1) + 0.1
+    assert 0 < result.cores <= (os.cpu_count() or 1) + 0.1

@@ -16,11 +16,13 @@ from scipy.special import expit
 from helpers.data.jets import JetSet
 from helpers.metrics import rejection_spread, summarize
 from helpers.models import PFN, PackedInputs, PaddedInputs, PaddedPFN, count_parameters, predict_proba
+from helpers.physics.observables import compute_observables
 from helpers.plots.latent import plot_topk_study
 from helpers.plots.pfn import plot_particle_inputs
 from helpers.preprocessing import PREPROCESSORS, PackedParticles, pfn_features, topodnn_features
 from helpers.preprocessing.guard import truth_leak_report
 from helpers.preprocessing.pfn import azimuthal_balance
+from helpers.studies import performance
 from helpers.studies.latent import (
     TopKStudy,
     component_correlations,
@@ -48,6 +50,7 @@ from helpers.studies.leak import (
     retrain_on_leaky,
     truth_axis_distance,
 )
+from helpers.studies.performance import scored_test, seed_metrics
 from helpers.studies.pfn import (
     bdt_probs,
     chapter_summary,
@@ -430,21 +433,36 @@ def test_comparison_table_by_hand():
     # on (0, 0.5), so 1/eps_B = 1/0.3 and 1/0.5
     y = np.array([0, 0, 1, 1])
     run = np.array([0.9, 0.2, 0.8, 0.6])
-    table = comparison_table(y, {"M": [run, run], "C": [run]},
+    table = comparison_table(seed_metrics(y, {"M": [run, run], "C": [run]}),
                              paper={"M": {"auc": 0.98, "accuracy": 0.93, "rejection_0.3": 700.0}})
-    stat = [f"{e:.0f}" for e in rejection_spread(y, run, (0.3, 0.5), 200, 0)]  # the same resamples
+    stat = f"{rejection_spread(y, run, (0.3, 0.5), 200, 0)[0]:.0f}"  # the same resamples
     assert table.loc["M"].tolist() == ["0.5000 ± 0.0000", "0.750 ± 0.000",
-                                       f"3 ± 0 (seeds) ± {stat[0]} (stat.)",
-                                       f"2 ± 0 (seeds) ± {stat[1]} (stat.)", "0.9800", "0.9300", "700"]
-    assert table.loc["C"].tolist() == ["0.5000", "0.750", f"3 ± {stat[0]} (stat.)",
-                                       f"2 ± {stat[1]} (stat.)", "", "", ""]
-    assert list(table.columns[:4]) == ["AUC", "accuracy", "1/εB (εS=0.3)", "1/εB (εS=0.5)"]
+                                       f"3 ± 0 (seeds) ± {stat} (stat.)", "0.9800", "0.9300", "700"]
+    assert table.loc["C"].tolist() == ["0.5000", "0.750", f"3 ± {stat} (stat.)", "", "", ""]
+    assert list(table.columns[:3]) == ["AUC", "accuracy", "1/εB (εS=0.3)"]  # the paper's metrics
+
+
+def test_scored_test_is_the_test_jets_then_the_further_background(monkeypatch):
+    test, more = random_jets(12, seed=1), random_jets(7, seed=2)
+    qcd = more.subset(np.flatnonzero(more.labels == 0))
+    alone = scored_test(test, "w_qcd", "ci")  # no further QCD test jets for this task
+    assert (alone.n_test, alone.n_extra, len(alone.jets)) == (12, 0, 12)
+    monkeypatch.setattr(performance, "load_test_background", lambda *a, **k: qcd)
+    s = scored_test(test, "top_qcd", "ci")
+    assert (s.n_test, s.n_extra) == (12, len(qcd)) and s.n_extra > 0
+    assert s.labels.dtype.kind == "i" and (s.labels[12:] == 0).all()
+    np.testing.assert_array_equal(s.labels[:12], test.labels)
+    own, extra = compute_observables(test), compute_observables(qcd)
+    for key in ("mass", "tau32", "multiplicity"):
+        np.testing.assert_allclose(s.test_observables[key], own[key])
+        np.testing.assert_allclose(s.observables[key][12:], extra[key])
 
 
 def test_chapter_summary_by_hand():
     y = np.array([0, 0, 1, 1])
     run = np.array([0.9, 0.2, 0.8, 0.6])
-    results = comparison_table(y, {"PFN": [run, run], "TopoDNN": [run], "BDT: mass + τ": [run]})
+    results = comparison_table(seed_metrics(y, {"PFN": [run, run], "TopoDNN": [run],
+                                                "BDT: mass + τ": [run]}))
     topk = TopKStudy(np.array([1, 2, 4]), 0.9, {}, pd.Series(dtype=float), "ranked by ΔAUC", 2,
                      0.002, 4, 3)
     pc_corr = pd.DataFrame({"mass": [0.714, 0.382], "multiplicity": [0.996, 0.999]},

@@ -62,6 +62,12 @@ def test_matched_tasks_lose_the_shortcut_and_share_one_size(tmp_path, monkeypatc
         assert len(set(sizes.values())) == 1  # one size for every task
     assert len(tasks["w_qcd"].jets["train"]) < 1000  # W/QCD: about half is kept
     assert _pt_auc(tasks["w_qcd"].jets["test"]) < 0.56
+    alone = prepare_tasks(splits, {"train": 1500, "val": None, "test": None}, seed=0,
+                          build=["top_qcd"])  # sized by every task, built for one
+    assert list(alone) == ["top_qcd"]
+    for split in ("train", "val", "test"):
+        np.testing.assert_array_equal(alone["top_qcd"].jets[split].constituents,
+                                      tasks["top_qcd"].jets[split].constituents)
     plain = prepare_tasks(splits, {"train": 1500}, seed=0, matched=False)
     assert len(plain["w_qcd"].jets["train"]) == 1500 and len(plain["w_qcd"].jets["test"]) == 800
     sentence = kept_claim(splits, tasks, {"train": 1500})

@@ -143,6 +143,11 @@ def test_rejection_statistical_error_next_to_the_seed_spread():
     m = performance.seed_measurements(y, runs, n_boot=60, seed=4)
     assert m["rejection_0.3"].spread == pytest.approx(np.hypot(std, stat[0]))
     assert m["auc"].spread == pytest.approx(metrics["net"]["auc"][1])  # no statistical term
+    reused = performance.seed_measurements(y, runs, n_boot=60, seed=4,
+                                           stat=performance.stat_errors(metrics["net"]))
+    assert performance.stat_errors(metrics["net"]) == pytest.approx(
+        {"rejection_0.3": stat[0], "rejection_0.5": stat[1]})
+    assert reused["rejection_0.3"].spread == pytest.approx(m["rejection_0.3"].spread)
 
 
 def test_history_table():

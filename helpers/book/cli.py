@@ -42,7 +42,8 @@ def machine() -> dict[str, Any]:
 
 def _write_timings(paths: BuildPaths, opts: RunOptions | None, runs: dict[str, ChapterRun],
                    render_s: float | None, execute_s: float | None = None) -> None:
-    """Update ``timings.json``: seconds per chapter (``chapters``), the chapter's cache
+    """Update ``timings.json``: seconds per chapter (``chapters``), its kernel's CPU seconds
+    (``cpu_s``, generation workers included; ``cpu_s / chapters`` = cores busy), the chapter's cache
     accesses and state (``cache``: cold when it generated or trained, cached when every
     lookup hit), the run's settings (with ``jobs``) and the wall time of the execution, the
     machine, the commit and the date."""
@@ -51,6 +52,7 @@ def _write_timings(paths: BuildPaths, opts: RunOptions | None, runs: dict[str, C
         with contextlib.suppress(ValueError):
             data = json.loads(paths.timings.read_text())
     data.setdefault("chapters", {}).update({k: round(r.seconds, 2) for k, r in runs.items()})
+    data.setdefault("cpu_s", {}).update({k: round(r.cpu_seconds, 2) for k, r in runs.items()})
     data.setdefault("cache", {}).update(
         {k: {"state": r.state, **r.cache} for k, r in runs.items()})
     if opts is not None:
@@ -72,12 +74,15 @@ def _print_summary(runs: dict[str, ChapterRun], render_s: float | None,
         return
     log("timings:")
     for name, run in runs.items():
-        log(f"  {name:<24} {run.seconds:9.1f} s  {run.state}")
+        log(f"  {name:<24} {run.seconds:9.1f} s  {run.state:<6}  {run.cores:4.1f} cores busy")
     if render_s is not None:
         log(f"  {'(render)':<24} {render_s:9.1f} s")
     log(f"  {'total':<24} {sum(r.seconds for r in runs.values()) + (render_s or 0):9.1f} s")
     if wall_s is not None:
-        log(f"  {'(execution, wall clock)':<24} {wall_s:9.1f} s  chapters ran side by side")
+        saved = sum(r.seconds for r in runs.values()) - wall_s
+        how = (f"side by side saved {saved:.0f} s" if saved > 0.05 * wall_s
+               else "one chapter at a time")
+        log(f"  {'(execution, wall clock)':<24} {wall_s:9.1f} s  {how}")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import resource
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -286,10 +287,17 @@ def cache_summary(log_file: Path) -> dict[str, Any]:
 
 @dataclass
 class ChapterRun:
-    """One executed chapter: wall-clock seconds and what it found in the cache."""
+    """One executed chapter: wall-clock seconds, what it found in the cache, and the CPU
+    seconds its kernel and the processes it started (sample generation) used."""
 
     seconds: float
     cache: dict[str, Any]
+    cpu_seconds: float = float("nan")
+
+    @property
+    def cores(self) -> float:
+        """Cores kept busy on average: CPU seconds per wall-clock second."""
+        return self.cpu_seconds / self.seconds if self.seconds > 0 else float("nan")
 
     @property
     def state(self) -> str:
@@ -297,20 +305,30 @@ class ChapterRun:
         return "cached" if self.cache["miss"] == 0 else "cold"
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children and, through them,
+    of every process they waited for (a kernel's generation workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run_with_access_log(paths: BuildPaths, chapter: Chapter, run) -> ChapterRun:
-    """Run ``run(env)`` with the chapter's own cache access record, ``logs/cache-NN.log``.
+    """Run ``run(env)`` with the chapter's own cache access record, ``logs/cache-NN.log``,
+    and count the CPU time of the processes it starts (one chapter at a time per process).
 
     A record the caller asked for (``$JETBOOK_CACHE_LOG``) still receives every line.
     """
     paths.logs.mkdir(parents=True, exist_ok=True)
     own = paths.logs / f"cache-{chapter.name}.log"
     own.unlink(missing_ok=True)
+    cpu = children_cpu_seconds()
     seconds = run({ACCESS_LOG_ENV: str(own)})
+    cpu = children_cpu_seconds() - cpu
     outer = os.environ.get(ACCESS_LOG_ENV)
     if outer and own.is_file():
         with open(outer, "a") as fh:
             fh.write(own.read_text())
-    return ChapterRun(seconds, cache_summary(own))
+    return ChapterRun(seconds, cache_summary(own), cpu)
 
 
 def _execute_one(chapter: Chapter, paths: BuildPaths, opts: RunOptions, timeout: int,
@@ -329,7 +347,8 @@ def _execute_one(chapter: Chapter, paths: BuildPaths, opts: RunOptions, timeout:
 
 
 def _done(chapter: Chapter, result: ChapterRun, paths: BuildPaths) -> None:
-    log(f"{chapter.name}: executed in {result.seconds:.1f} s ({result.state}: "
+    log(f"{chapter.name}: executed in {result.seconds:.1f} s on {result.cores:.1f} cores "
+        f"({result.state}: "
         f"{result.cache['hit']} cache hits, {result.cache['miss']} misses) "
         f"-> {paths.executed(chapter)}")
 

@@ -75,7 +75,8 @@ def networks(profile: Profile | str, seed: int, data_dir: str | None, data_sourc
     :func:`~helpers.studies.architectures.representations` (cached models: nothing is
     retrained after chapters 1, 4 and 5)."""
     cfg = get_profile(profile).chapter("recnn")
-    splits, tasks = recnn.load_tasks(profile, seed, data_dir, data_source, cfg["max_jets"])
+    splits, tasks = recnn.load_tasks(profile, seed, data_dir, data_source, cfg["max_jets"],
+                                     build=("top_qcd",))  # the others only size it
     task = tasks["top_qcd"]
     _, preds, _ = recnn.train_all({"top_qcd": task}, profile, seeds, device)
     reps = representations(task, splits["top_qcd"], {s: preds["top_qcd", s] for s in seeds},

@@ -4,14 +4,54 @@ training histories of the networks behind them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..config import Profile
+from ..data import JetSet, load_test_background
 from ..metrics import WORKING_POINTS, aggregate, auc, format_mean_std, rejection_spread, summarize
+from ..physics.observables import compute_observables
 from ..results.claims import N_BOOT, Measurement, bootstrap, clear_difference, compare, seed_or_bootstrap
 from ..training.loop import TrainHistory
+
+
+@dataclass(frozen=True)
+class ScoredTest:
+    """The jets a chapter measures its tagging performance on: the balanced test jets
+    followed by the profile's further QCD test jets, which serve ``1/eps_B``
+    (:func:`helpers.data.load_test_background`), with their jet observables."""
+
+    jets: JetSet
+    n_test: int
+    observables: dict[str, np.ndarray]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.jets.labels.astype(int)
+
+    @property
+    def n_extra(self) -> int:
+        """How many further QCD jets follow the test jets."""
+        return len(self.jets) - self.n_test
+
+    @property
+    def test_observables(self) -> dict[str, np.ndarray]:
+        """The observables of the balanced test jets alone (the first :attr:`n_test`)."""
+        return {k: v[: self.n_test] for k, v in self.observables.items()}
+
+
+def scored_test(test: JetSet, task: str, profile: Profile | str, seed: int = 0,
+                data_source: str = "generated", data_dir: str | Path | None = None) -> ScoredTest:
+    """:class:`ScoredTest` of ``test`` (the test split of :func:`helpers.data.load_task`)."""
+    jets = JetSet.concatenate([test, load_test_background(task, profile, seed=seed,
+                                                          data_source=data_source,
+                                                          data_dir=data_dir or None)])
+    return ScoredTest(jets, len(test), compute_observables(jets))
+
 
 #: row labels of the metrics of :func:`helpers.metrics.summarize`
 METRIC_LABELS = {"auc": "ROC AUC", "accuracy": "accuracy", "rejection_0.3": "1/εB at εS = 0.3",
@@ -32,17 +72,23 @@ def rejection_stat(y: np.ndarray, runs: Sequence[np.ndarray], n_boot: int = 200,
     return {f"rejection_{eps_s}": float(e) for eps_s, e in zip(WORKING_POINTS, errors)}
 
 
-def seed_metrics(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]], n_boot: int = 200,
+def seed_metrics(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]], n_boot: int = N_BOOT,
                  seed: int = 0) -> dict[str, dict[str, tuple[float, float]]]:
     """``{model: {metric: (mean, std)}}`` of :func:`helpers.metrics.summarize` over the runs
     (training seeds) of each model, ``probs = {model: [probabilities of one run, ...]}``; each
     rejection also as ``"rejection_<eps_S> stat"``: ``(its statistical error, nan)``
-    (:func:`rejection_stat`)."""
+    (:func:`rejection_stat`; :func:`stat_errors` takes them back)."""
     out = {}
     for name, runs in probs.items():
         out[name] = aggregate([summarize(y, p) for p in runs])
         out[name].update({k + STAT: (e, np.nan) for k, e in rejection_stat(y, runs, n_boot, seed).items()})
     return out
+
+
+def stat_errors(metrics: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """The rejections' statistical errors in one model's :func:`seed_metrics`, in the form
+    of :func:`rejection_stat` (so that :func:`seed_measurements` need not bootstrap again)."""
+    return {k[: -len(STAT)]: v[0] for k, v in metrics.items() if k.endswith(STAT)}
 
 
 def format_metric(m: Mapping[str, tuple[float, float]], key: str, decimals: int) -> str:
@@ -104,17 +150,20 @@ def glue_name(metric: str) -> str:
 
 
 def seed_measurements(y: np.ndarray, runs: Sequence[np.ndarray], n_boot: int = N_BOOT,
-                      seed: int = 0) -> dict[str, Measurement]:
+                      seed: int = 0, stat: Mapping[str, float] | None = None
+                      ) -> dict[str, Measurement]:
     """``{metric: mean ± spread}`` of :func:`helpers.metrics.summarize` over the runs
     (training seeds) of one model; for a single run, its value ± a bootstrap over the jets
     (:func:`~helpers.results.claims.seed_or_bootstrap`).  With several runs a rejection's
     spread is the seed spread and its statistical error (:func:`rejection_stat`) added in
-    quadrature: the runs share one test set, so their spread does not contain it."""
+    quadrature: the runs share one test set, so their spread does not contain it.  ``stat``:
+    those errors when already measured (:func:`stat_errors` of :func:`seed_metrics`)."""
     y = np.asarray(y)
     out = seed_or_bootstrap(lambda r, idx: summarize(y[idx], np.asarray(runs[r])[idx]),
                             len(runs), len(y), n_boot, seed)
     if len(runs) > 1:
-        for key, error in rejection_stat(y, runs, n_boot, seed).items():
+        stat = rejection_stat(y, runs, n_boot, seed) if stat is None else stat
+        for key, error in stat.items():
             m = out[key]
             out[key] = Measurement(m.value, float(np.hypot(m.spread, error)), m.n)
     return out

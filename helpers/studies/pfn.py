@@ -37,12 +37,12 @@ from ..training.recipes import PFN_DEFAULTS, train_pfn, train_topodnn
 from ..xai.nap import NAP, SPARSE_RNA, sequential_nap
 from .baselines import fit_and_score
 from .latent import TopKStudy, latent_and_logits
-from .performance import performance_table, seed_measurements, seed_metrics
+from .performance import performance_table, seed_measurements, stat_errors
 
 #: labels and decimals of the comparison table's metrics (those of :func:`helpers.metrics.summarize`)
-COMPARISON_LABELS = {"auc": "AUC", "accuracy": "accuracy", "rejection_0.3": "1/εB (εS=0.3)",
-                     "rejection_0.5": "1/εB (εS=0.5)"}
-COMPARISON_DECIMALS = {"auc": 4, "accuracy": 3, "rejection_0.3": 0, "rejection_0.5": 0}
+#: the comparison's metrics: those the paper publishes (chapter 1's table adds eps_S = 0.5)
+COMPARISON_LABELS = {"auc": "AUC", "accuracy": "accuracy", "rejection_0.3": "1/εB (εS=0.3)"}
+COMPARISON_DECIMALS = {"auc": 4, "accuracy": 3, "rejection_0.3": 0}
 #: columns of the published values ``(AUC, accuracy, 1/eps_B at eps_S = 0.3)``
 PAPER_COLUMNS = ["paper AUC", "paper acc.", "paper 1/εB (0.3)"]
 
@@ -169,14 +169,13 @@ def bdt_probs(observables: Mapping[str, dict], y_train: np.ndarray, seed: int,
 
 
 # ------------------------------------------------------------------------- comparison
-def comparison_table(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]],
-                     paper: Mapping[str, Mapping[str, float]] | None = None,
-                     seed: int = 0) -> pd.DataFrame:
-    """One row per model ``{name: [probabilities of one seed, ...]}``: AUC, accuracy and
-    ``1/eps_B`` as mean ± std over the seeds (the rejections with their statistical errors),
-    and the published ``auc``, ``accuracy`` and ``rejection_0.3`` of ``paper``
-    (:func:`helpers.published.metrics`; empty where a model has none)."""
-    table = performance_table(seed_metrics(y, probs, seed=seed), decimals=COMPARISON_DECIMALS,
+def comparison_table(metrics: Mapping[str, Mapping[str, tuple[float, float]]],
+                     paper: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+    """One row per model of ``metrics`` (:func:`~helpers.studies.performance.seed_metrics`):
+    AUC, accuracy and ``1/eps_B`` as mean ± std over the seeds (the rejections with their
+    statistical errors), and the published ``auc``, ``accuracy`` and ``rejection_0.3`` of
+    ``paper`` (:func:`helpers.published.metrics`; empty where a model has none)."""
+    table = performance_table(metrics, decimals=COMPARISON_DECIMALS,
                               labels=COMPARISON_LABELS).T
     for name, m in (paper or {}).items():
         table.loc[name, PAPER_COLUMNS] = [f"{m['auc']:.4f}", f"{m['accuracy']:.4f}",
@@ -231,18 +230,25 @@ RECORDED_METRICS = ("auc", "accuracy", "rejection_0.3")
 
 
 def metric_measurements(y: np.ndarray, probs: Sequence[np.ndarray], n_boot: int = N_BOOT,
-                        seed: int = 0) -> dict[str, Measurement]:
+                        seed: int = 0, stat: Mapping[str, float] | None = None
+                        ) -> dict[str, Measurement]:
     """:data:`RECORDED_METRICS` of one model (one array of test probabilities per seed) by
     :func:`helpers.studies.performance.seed_measurements`: mean and spread over the seeds (a
-    rejection's with its statistical error), or a bootstrap over the test jets for one."""
-    m = seed_measurements(y, probs, n_boot, seed)
+    rejection's with its statistical error, ``stat`` if already measured), or a bootstrap
+    over the test jets for one."""
+    m = seed_measurements(y, probs, n_boot, seed, stat)
     return {k: m[k] for k in RECORDED_METRICS}
 
 
 def comparison_measurements(y: np.ndarray, probs: Mapping[str, Sequence[np.ndarray]],
-                            n_boot: int = N_BOOT, seed: int = 0) -> dict[str, dict[str, Measurement]]:
-    """:func:`metric_measurements` of every model of the comparison table."""
-    return {name: metric_measurements(y, p, n_boot, seed) for name, p in probs.items()}
+                            metrics: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+                            n_boot: int = N_BOOT, seed: int = 0
+                            ) -> dict[str, dict[str, Measurement]]:
+    """:func:`metric_measurements` of every model of the comparison table, reusing the
+    statistical errors of its ``metrics`` (:func:`comparison_table`'s input) when given."""
+    return {name: metric_measurements(y, p, n_boot, seed,
+                                      stat_errors(metrics[name]) if metrics else None)
+            for name, p in probs.items()}
 
 
 def parameter_caveat(n_ours: int, n_paper: int) -> str:

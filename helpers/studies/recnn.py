@@ -76,34 +76,36 @@ def cheng_r2(tasks: Sequence[str] = RECNN_TASKS) -> dict[str, list[float]]:
 # ------------------------------------------------------------------------- tasks and trees
 def load_tasks(profile: Profile | str, seed: int, data_dir: str | Path | None, data_source: str,
                max_jets: dict[str, int | None] | None, names: Sequence[str] = RECNN_TASKS,
-               matched: bool = True
+               matched: bool = True, build: Sequence[str] | None = None
                ) -> tuple[dict[str, dict[str, JetSet]], dict[str, TaskTrees]]:
     """Splits of every task (top/QCD from ``data_source``, the others always generated) and
-    their :func:`prepare_tasks`.  The returned splits are always the full unmatched ones, on
-    which chapter 1's TopoDNN trains."""
+    their :func:`prepare_tasks` (of the tasks in ``build``, default all).  The returned
+    splits are always the full unmatched ones, on which chapter 1's TopoDNN trains."""
     splits = {t: load_task(t, profile, seed=seed, data_dir=data_dir or None,
                            data_source=data_source if t == "top_qcd" else "generated")
               for t in names}
-    return splits, prepare_tasks(splits, max_jets, seed, matched)
+    return splits, prepare_tasks(splits, max_jets, seed, matched, build)
 
 
 def prepare_tasks(splits: Mapping[str, Mapping[str, JetSet]],
-                  max_jets: Mapping[str, int | None] | None, seed: int = 0, matched: bool = True
-                  ) -> dict[str, TaskTrees]:
+                  max_jets: Mapping[str, int | None] | None, seed: int = 0, matched: bool = True,
+                  build: Sequence[str] | None = None) -> dict[str, TaskTrees]:
     """Trees and node features (:func:`~helpers.preprocessing.recnn.prepare_task`) of the
-    first ``max_jets[split]`` jets of each split of every task.
+    first ``max_jets[split]`` jets of each split of every task in ``build`` (default: all).
 
     With ``matched`` (the chapter's default) they are built from the (pT, |eta|)-matched
     splits (:func:`~helpers.data.matching.match_kinematics`), every task cut to the same
-    number of jets per split: the smallest matched task's, at most ``max_jets``.
+    number of jets per split: the smallest matched task's, at most ``max_jets`` -- so every
+    task of ``splits`` is matched, but trees are built only for ``build``.
     """
+    build = list(splits) if build is None else list(build)
     if not matched:
-        return {t: prepare_task(t, dict(s), dict(max_jets or {})) for t, s in splits.items()}
+        return {t: prepare_task(t, dict(splits[t]), dict(max_jets or {})) for t in build}
     kept = {t: {s: match_kinematics(j, seed=seed) for s, j in task.items()}
             for t, task in splits.items()}
     caps = {s: min([len(kept[t][s]) for t in kept]
                    + ([max_jets[s]] if max_jets and max_jets.get(s) else [])) for s in SPLITS}
-    return {t: prepare_task(t, s, caps) for t, s in kept.items()}
+    return {t: prepare_task(t, kept[t], caps) for t in build}
 
 
 def tree_summary(task: TaskTrees) -> dict[str, float]:

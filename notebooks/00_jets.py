@@ -40,7 +40,7 @@ workers = None  # generation processes (None: all cores)
 from IPython.display import Markdown
 from myst_nb import glue
 
-from helpers.data import TASKS, load_task, task_files
+from helpers.data import TASKS, book_samples, load_task, sample_files, task_files
 from helpers.notebook import start_chapter
 from helpers.physics.images import average_image
 from helpers.physics.observables import compute_observables
@@ -56,15 +56,18 @@ results = ChapterRecord("00_jets", prof, [seed], data_source)
 # %% [markdown]
 # ## Generating (or loading) the top/QCD sample
 #
-# `load_task` generates each process and split in parallel shards on first use and reuses
-# the cached HDF5 files afterwards (the file names carry a hash of the full generation
-# configuration). With `data_source="benchmark"` it reads the original files instead. This
+# `sample_files` generates every process and split the book reads, in shards that share
+# one pool of processes (the cores stay busy across the samples), and reuses the cached HDF5
+# files afterwards (the file names carry a hash of the full generation configuration);
+# `load_task` assembles a task's balanced splits from them. With `data_source="benchmark"`
+# it reads the original files instead. This
 # profile uses {glue:md}`jets_top.text:myst` top and {glue:md}`jets_QCD.text:myst` QCD jets, over all
 # splits.
 
 # %%
-splits = load_task("top_qcd", prof, seed=seed, data_source=data_source, data_dir=data_dir,
-                   **({"workers": workers} if generated else {}))
+if generated:
+    sample_files(book_samples(), prof, seed, workers=workers)
+splits = load_task("top_qcd", prof, seed=seed, data_source=data_source, data_dir=data_dir)
 by_class = study.by_class(splits["train"], names)
 counts = study.class_counts(splits, names)
 for name in names.values():

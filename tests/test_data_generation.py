@@ -208,6 +208,30 @@ def test_process_pool_default(tmp_path):
     assert len(read_jets(path)) == 12
 
 
+def test_samples_sharing_one_pool_are_the_samples_made_one_by_one(tmp_path, monkeypatch):
+    """``sample_files`` runs the shards of several samples in one pool: the files are those
+    of one sample after the other, each pair once, and a second call only reads them."""
+    from helpers.config import get_profile
+    from helpers.data.samples import sample_files
+
+    prof = get_profile("ci", jets_per_class={"train": 8, "val": 4, "test": 4},
+                       jets_per_class_extra={"train": 8, "val": 4, "test": 4}, shard_size=4,
+                       background_test_jets=4)
+    pairs = [("w", "train"), ("qcd", "val"), ("w", "train"), ("w", "test")]
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path / "one"))
+    alone = {pair: samples_mod.sample_file(*pair, prof, 3, workers=0) for pair in pairs}
+    monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path / "shared"))
+    with cf.ThreadPoolExecutor(2) as pool:
+        shared = sample_files(pairs, prof, 3, executor=pool)
+    assert list(shared) == list(dict.fromkeys(pairs))
+    for pair, path in shared.items():
+        assert path.name == alone[pair].name
+        for x, y in zip(_arrays(alone[pair]), _arrays(path)):
+            assert np.array_equal(x, y)
+    monkeypatch.setattr(samples_mod, "run_shards", None)  # generating again would fail
+    assert sample_files(pairs, prof, 3, executor=pool) == shared
+
+
 def test_load_task_balanced_and_shuffled(tmp_path, monkeypatch):
     monkeypatch.setenv("JETBOOK_CACHE", str(tmp_path))
     from helpers.config import get_profile

@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import resource
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -370,12 +370,26 @@ def thread_budget(jobs: int, cpus: int | None = None) -> dict[str, str]:
     return {var: n for var in THREAD_VARIABLES if var not in os.environ}
 
 
-def _execute_parallel(chapters: Sequence[Chapter], paths: BuildPaths, opts: RunOptions,
-                      timeout: int) -> tuple[dict[str, ChapterRun], list[ChapterExecutionError]]:
+class _InlineExecutor(Executor):
+    """Runs each submitted call at once, in this process (one chapter at a time)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(err)
+        return future
+
+
+def _execute_graph(chapters: Sequence[Chapter], paths: BuildPaths, opts: RunOptions,
+                   timeout: int) -> tuple[dict[str, ChapterRun], list[ChapterExecutionError]]:
     """Execute up to ``opts.jobs`` chapters at once, each as soon as the chapters it needs
     (:func:`~helpers.book.chapters.chapter_needs`) have finished; among the ready ones, the
     one that holds up most others first.  A chapter that may overlap with another gets its
-    share of the cores (:func:`thread_budget`); one that runs alone gets them all."""
+    share of the cores (:func:`thread_budget`); one that runs alone gets them all.  With one
+    job the chapters run in toc order, in this process, each with every core."""
+    side_by_side = opts.jobs > 1 and len(chapters) > 1
     needs = chapter_needs(chapters)
     waiting = dependents(needs)
     order = {c.name: i for i, c in enumerate(chapters)}
@@ -384,23 +398,26 @@ def _execute_parallel(chapters: Sequence[Chapter], paths: BuildPaths, opts: RunO
     runs: dict[str, ChapterRun] = {}
     failures: list[ChapterExecutionError] = []
     context = multiprocessing.get_context("spawn")  # each worker imports afresh, no forked state
-    with ProcessPoolExecutor(max_workers=opts.jobs, mp_context=context) as pool:
+    pool = (ProcessPoolExecutor(max_workers=opts.jobs, mp_context=context) if side_by_side
+            else _InlineExecutor())
+    with pool:
         while pending or running:
             if not failures or opts.keep_going:
                 ready = [c for c in pending if all(n in finished for n in needs[c.name])]
-                ready.sort(key=lambda c: (-len(waiting[c.name]), order[c.name]))
+                ready.sort(key=lambda c: ((-len(waiting[c.name]) if side_by_side else 0),
+                                          order[c.name]))
                 for chapter in ready[: opts.jobs - len(running)]:
                     pending.remove(chapter)
-                    overlap = bool(running) or any(c.name not in waiting[chapter.name]
-                                                   for c in pending)
+                    overlap = side_by_side and (bool(running) or any(
+                        c.name not in waiting[chapter.name] for c in pending))
                     log(f"executing {chapter.toc_file} ..."
-                        + ("" if overlap else " (alone: every core)"))
+                        + (" (alone: every core)" if side_by_side and not overlap else ""))
                     env = thread_budget(opts.jobs) if overlap else {}
                     running[pool.submit(_execute_one, chapter, paths, opts, timeout, env)] = chapter
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in sorted(done, key=lambda f: order[running[f].name]):
                 chapter = running.pop(future)
                 finished.add(chapter.name)
                 try:
@@ -426,23 +443,9 @@ def execute_chapters(chapters: Sequence[Chapter], paths: BuildPaths,
         + (f" data_dir={opts.data_dir}" if opts.data_dir else "")
         + (f" jobs={opts.jobs}" if opts.jobs > 1 else ""))
     log(f"cache: {cache_dir()}   per-cell timeout: {timeout} s   kernel cwd: {REPO_ROOT}")
-    if opts.jobs > 1 and len(chapters) > 1:
-        runs, failures = _execute_parallel(chapters, paths, opts, timeout)
-        if len(failures) == 1 and not opts.keep_going:
-            raise failures[0]
-    else:
-        runs, failures = {}, []
-        for chapter in chapters:
-            log(f"executing {chapter.toc_file} ...")
-            try:
-                runs[chapter.name] = _execute_one(chapter, paths, opts, timeout, {})
-            except ChapterExecutionError as err:
-                failures.append(err)
-                log(f"FAILED {chapter.name}")
-                if not opts.keep_going:
-                    raise
-                continue
-            _done(chapter, runs[chapter.name], paths)
+    runs, failures = _execute_graph(chapters, paths, opts, timeout)
+    if len(failures) == 1 and not opts.keep_going:
+        raise failures[0]
     if failures:
         raise BookError(f"{len(failures)} chapter(s) failed:\n" + "\n".join(str(f) for f in failures))
     return runs

@@ -23,11 +23,13 @@ from .processes import (
 )
 from .samples import (
                         SPLITS,
+                        book_samples,
                         generate_sample,
                         load_sample,
                         load_task,
                         load_test_background,
                         sample_file,
+                        sample_files,
                         task_files,
 )
 from .store import read_attrs, read_jets
@@ -35,6 +37,7 @@ from .store import read_attrs, read_jets
 __all__ = [
     "DataError", "JetSet", "MAX_CONSTITUENTS", "PROCESSES", "TASKS", "CLASS_TITLES", "Task",
     "JetDefinition", "get_process", "get_task", "task_info", "SPLITS", "generate_sample",
-    "load_sample", "load_task", "load_test_background", "sample_file", "task_files",
+    "load_sample", "load_task", "load_test_background", "sample_file", "sample_files",
+    "task_files", "book_samples",
     "read_attrs", "read_jets",
 ]

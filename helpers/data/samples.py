@@ -12,6 +12,7 @@ Splits are disjoint by construction: every shard of every split has its own Pyth
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import json
 import shutil
 import time
@@ -19,7 +20,7 @@ import warnings
 from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import h5py
 import numpy as np
@@ -30,8 +31,8 @@ from .errors import DataError
 from .generator import JetBatch
 from .jets import JetSet
 from .matching import match_kinematics
-from .processes import JetDefinition, get_process, get_task
-from .shards import ShardResult, ShardSpec, run_shards
+from .processes import TASKS, JetDefinition, get_process, get_task
+from .shards import ShardResult, ShardSpec, run_shards, shard_executor
 from .store import JetWriter, read_jets, validate, write_attrs
 
 #: bump when the generation code changes what a given config produces
@@ -216,11 +217,40 @@ def get_task_names(task: str) -> tuple[str, str]:
     return tuple(p.name for p in get_task(task))
 
 
+def sample_files(pairs: Sequence[tuple[str, str]], profile: Profile | str = "standard",
+                 seed: int = 0, workers: int | None = None, executor: cf.Executor | None = None,
+                 **kwargs) -> dict[tuple[str, str], Path]:
+    """``{(process, split): file}`` at the sizes of ``profile``, generating what is missing.
+
+    The missing samples are generated at once, their shards sharing one executor
+    (:func:`~helpers.data.shards.shard_executor`, or ``executor``): the cores stay busy to
+    the end instead of idling at the tail of each sample.  ``workers=0`` generates them one
+    after the other in this process.
+    """
+    pairs = list(dict.fromkeys(pairs))
+    if workers == 0 or len(pairs) < 2:
+        return {(p, split): sample_file(p, split, profile, seed, workers=workers,
+                                        executor=executor, **kwargs) for p, split in pairs}
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(shard_executor(workers))
+        with cf.ThreadPoolExecutor(len(pairs), thread_name_prefix="sample") as threads:
+            futures = {pair: threads.submit(sample_file, *pair, profile, seed,
+                                            executor=executor, **kwargs) for pair in pairs}
+            return {pair: future.result() for pair, future in futures.items()}
+
+
+def book_samples() -> list[tuple[str, str]]:
+    """Every ``(process, split)`` the book's tasks read."""
+    return list(dict.fromkeys((p, split) for task in TASKS for p in get_task_names(task)
+                              for split in SPLITS))
+
+
 def task_files(task: str, profile: Profile | str = "standard", seed: int = 0,
                **kwargs) -> dict[tuple[str, str], Path]:
     """``{(process, split): file}`` of a generated task (generating what is missing)."""
-    return {(p, split): sample_file(p, split, profile, seed, **kwargs)
-            for p in get_task_names(task) for split in SPLITS}
+    return sample_files([(p, split) for p in get_task_names(task) for split in SPLITS],
+                        profile, seed, **kwargs)
 
 
 def load_task(task: str = "top_qcd", profile: Profile | str = "standard", seed: int = 0,

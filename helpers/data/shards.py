@@ -10,6 +10,7 @@ option of the data and book commands) they go to its workers.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -92,12 +93,32 @@ def scheduler_client(address: str, timeout: float = 30):
         raise DataError(f"cannot reach the dask scheduler at {address}: {err}") from None
 
 
+@contextlib.contextmanager
+def shard_executor(workers: int | None = None) -> Iterator[cf.Executor]:
+    """Where shards go: the workers of the dask scheduler ``$JETBOOK_SCHEDULER`` names, else
+    a process pool of ``workers`` (default: every core); on exit, what is left is cancelled."""
+    if os.environ.get(SCHEDULER_ENV):
+        client = scheduler_client(os.environ[SCHEDULER_ENV])
+        executor = client.get_executor()
+        try:
+            yield executor
+        finally:  # dask's executor: cancel what is left, drop the client
+            executor.shutdown(wait=False)
+            client.close()
+        return
+    executor = default_executor(workers)
+    try:
+        yield executor
+    finally:
+        executor.shutdown(cancel_futures=True)
+
+
 def run_shards(specs: list[ShardSpec], executor: cf.Executor | None = None,
                workers: int | None = None, desc: str = "jets") -> Iterator[tuple[int, ShardResult]]:
     """Yield ``(shard index, result)`` as shards finish, with a progress bar in jets.
 
     ``workers=0`` runs the shards in this process (no executor), handy for debugging; with
-    no ``executor`` given, ``$JETBOOK_SCHEDULER`` sends them to a dask scheduler.
+    no ``executor`` given they go to :func:`shard_executor`'s.
     """
     total = sum(s.n_jets for s in specs)
     bar = progress(total=total, desc=desc, unit="jet")
@@ -108,23 +129,13 @@ def run_shards(specs: list[ShardSpec], executor: cf.Executor | None = None,
                 bar.update(len(result.jets))
                 yield i, result
             return
-        own = executor is None
-        client = None
-        if own and os.environ.get(SCHEDULER_ENV):
-            client = scheduler_client(os.environ[SCHEDULER_ENV])
-            executor = client.get_executor()
-        executor = executor or default_executor(workers)
-        try:
+        with contextlib.ExitStack() as stack:
+            if executor is None:
+                executor = stack.enter_context(shard_executor(workers))
             futures = {executor.submit(generate_shard, s): i for i, s in enumerate(specs)}
             for fut in cf.as_completed(futures):
                 result = fut.result()
                 bar.update(len(result.jets))
                 yield futures[fut], result
-        finally:
-            if client is not None:  # dask's executor: cancel what is left, drop the client
-                executor.shutdown(wait=False)
-                client.close()
-            elif own:
-                executor.shutdown(cancel_futures=True)
     finally:
         bar.close()

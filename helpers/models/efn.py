@@ -32,32 +32,23 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
-from .pfn import ParticleBatch, mlp
+from .pfn import PFN, ParticleBatch
 
 #: per-particle inputs of ``Phi``: ``(deta, dphi)``, columns 1 and 2 of the PFN features
 N_ANGLES = 2
 
 
-class EFN(nn.Module):
+class EFN(PFN):
     """Packed Energy Flow Network: ``forward(ParticleBatch) -> (n_jets,)`` logits.
 
-    ``phi`` maps ``(deta, dphi)`` to ``latent_dim`` filter values, ``F`` is the head acting on
-    the ``z``-weighted latent sum; use :meth:`latent` for the latent vectors, :meth:`filters`
-    for ``Phi`` on given angles and ``F`` alone to score (modified) latents.
+    A :class:`~helpers.models.pfn.PFN` whose ``phi`` maps ``(deta, dphi)`` only, weighted by
+    ``z`` in the latent sum; use :meth:`latent` for the latent vectors, :meth:`filters` for
+    ``Phi`` on given angles and ``F`` alone to score (modified) latents.
     """
 
-    def __init__(self, phi_sizes: tuple[int, ...] = (100, 100, 256),
-                 f_sizes: tuple[int, ...] = (100, 100, 100)) -> None:
-        super().__init__()
-        self.phi_sizes, self.f_sizes = tuple(phi_sizes), tuple(f_sizes)
-        self.phi = mlp((N_ANGLES, *self.phi_sizes), last_activation=True)
-        self.F = mlp((self.phi_sizes[-1], *self.f_sizes, 1), last_activation=False)
-
-    @property
-    def latent_dim(self) -> int:
-        return self.phi_sizes[-1]
+    n_inputs = N_ANGLES
+    arch = "EFN"
 
     def latent(self, batch: ParticleBatch) -> torch.Tensor:
         """``(n_jets, latent_dim)`` sum of ``z_i Phi(deta_i, dphi_i)`` over each jet's particles."""
@@ -65,15 +56,8 @@ class EFN(nn.Module):
         h = f[:, :1] * self.phi(f[:, 1 : 1 + N_ANGLES])
         return h.new_zeros(batch.n_jets, h.shape[1]).index_add_(0, batch.jet_index, h)
 
-    def forward(self, batch: ParticleBatch) -> torch.Tensor:
-        return self.F(self.latent(batch)).squeeze(-1)
-
     def filters(self, angles: torch.Tensor | np.ndarray) -> torch.Tensor:
         """``(G, latent_dim)`` values of ``Phi`` at ``G`` points ``(deta, dphi)`` (``(G, 2)``),
         on the model's device and in its dtype (gradients are kept; wrap in ``no_grad``)."""
         param = next(self.parameters())
         return self.phi(torch.as_tensor(angles).to(param.device, param.dtype))
-
-    def config(self) -> dict:
-        """JSON-serialisable description of the architecture (for cache keys)."""
-        return {"arch": "EFN", "phi_sizes": list(self.phi_sizes), "f_sizes": list(self.f_sizes)}

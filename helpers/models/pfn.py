@@ -67,11 +67,15 @@ class PFN(nn.Module):
     :meth:`latent` for the latent vectors and ``F`` alone to score (modified) latents.
     """
 
+    #: per-particle inputs of ``phi`` and the name :meth:`config` gives (subclasses change them)
+    n_inputs: int = N_FEATURES
+    arch: str = "PFN"
+
     def __init__(self, phi_sizes: tuple[int, ...] = (100, 100, 256),
                  f_sizes: tuple[int, ...] = (100, 100, 100)) -> None:
         super().__init__()
         self.phi_sizes, self.f_sizes = tuple(phi_sizes), tuple(f_sizes)
-        self.phi = mlp((N_FEATURES, *self.phi_sizes), last_activation=True)
+        self.phi = mlp((self.n_inputs, *self.phi_sizes), last_activation=True)
         self.F = mlp((self.phi_sizes[-1], *self.f_sizes, 1), last_activation=False)
 
     @property
@@ -88,7 +92,8 @@ class PFN(nn.Module):
 
     def config(self) -> dict:
         """JSON-serialisable description of the architecture (for cache keys)."""
-        return {"arch": "PFN", "phi_sizes": list(self.phi_sizes), "f_sizes": list(self.f_sizes)}
+        return {"arch": self.arch, "phi_sizes": list(self.phi_sizes),
+                "f_sizes": list(self.f_sizes)}
 
 
 class PaddedPFN(PFN):

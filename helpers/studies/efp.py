@@ -271,13 +271,19 @@ def abs_rank_correlation(scores: Sequence[np.ndarray], values: Mapping[str, np.n
     return bootstrap_many(lambda idx: rho(scores[0], idx), len(scores[0]), seed=seed)
 
 
+def classic_columns(cands: Candidates, rows: np.ndarray | slice = slice(None)
+                    ) -> dict[str, np.ndarray]:
+    """The classic observables among the offered ones, by table label, on ``rows``."""
+    return {PROBE_TABLE_LABELS[o]: cands.values[rows, cands.names.index(PROBE_TABLE_LABELS[o])]
+            for o in CLASSIC}
+
+
 def closest_classic(reps: Mapping[str, Sequence[Representation]], cands: Candidates,
                     labels: np.ndarray, seed: int = 0) -> dict[str, dict[str, Measurement]]:
     """:func:`abs_rank_correlation` of each network's output with each classic observable on
     the reporting half of the jets."""
     _, evaluate = halves(labels, seed)
-    cols = {PROBE_TABLE_LABELS[o]: cands.values[evaluate, cands.names.index(
-        PROBE_TABLE_LABELS[o])] for o in CLASSIC}
+    cols = classic_columns(cands, evaluate)
     return {name: abs_rank_correlation([logits[evaluate] for _, _, logits in runs], cols, seed)
             for name, runs in reps.items()}
 
@@ -288,8 +294,7 @@ def translation_follows(searches: Searches, cands: Candidates, labels: np.ndarra
     classic observable on the reporting half of the jets: which classic observable the
     translation starts from."""
     _, evaluate = halves(labels, seed)
-    cols = {PROBE_TABLE_LABELS[o]: cands.values[evaluate, cands.names.index(
-        PROBE_TABLE_LABELS[o])] for o in CLASSIC}
+    cols = classic_columns(cands, evaluate)
     return {name: abs_rank_correlation([cands.values[evaluate, r.chosen[0]] for r in runs],
                                        cols, seed)
             for name, runs in searches.items()}
@@ -343,8 +348,7 @@ def pfn_pc1_claim(pfn_reps: Sequence[Representation], cands: Candidates, labels:
     """Chapter 4 asks whether the PFN latent's first principal component tracks the jet mass:
     recompute |ρ(PC1, classic)| on these jets and compare with the observables the PFN's
     translation starts from (``rho_pfn``, :func:`translation_follows`)."""
-    cols = {PROBE_TABLE_LABELS[o]: cands.values[:, cands.names.index(PROBE_TABLE_LABELS[o])]
-            for o in CLASSIC}
+    cols = classic_columns(cands)
     pc1 = abs_rank_correlation([latent_pca(Z_test, labels)[1][:, 0]
                                 for _, Z_test, _ in pfn_reps], cols)
     lead, follows = leading_group(pc1, list(pc1)), leading_group(rho_pfn, list(rho_pfn))

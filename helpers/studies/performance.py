@@ -49,7 +49,7 @@ def scored_test(test: JetSet, task: str, profile: Profile | str, seed: int = 0,
     """:class:`ScoredTest` of ``test`` (the test split of :func:`helpers.data.load_task`)."""
     jets = JetSet.concatenate([test, load_test_background(task, profile, seed=seed,
                                                           data_source=data_source,
-                                                          data_dir=data_dir or None)])
+                                                          data_dir=data_dir)])
     return ScoredTest(jets, len(test), compute_observables(jets))
 
 

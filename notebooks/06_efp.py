@@ -206,8 +206,8 @@ efp.follows_table(efp.closest_classic(reps, cands, y, seed))
 # both can be asked which *constituents* they need. Remove the $i$-th hardest constituent
 # from every jet (the softer ones move up), recompute the TopoDNN's inputs and the
 # translation's observables on the same jets, and measure the AUC each loses, on the
-# reporting half. The translation is the simple model of the search's useful steps,
-# fitted again exactly as the search fitted it (`helpers.xai.ado.fit_translation`).
+# reporting half. The translation is the simple model the search fitted at its last
+# useful step (`SearchResult.translation`), fed the recomputed observables.
 # Beside the two stands chapter 1's ΔAUC occlusion of the same constituents' three
 # inputs. Rank correlations over the constituents compare the profiles.
 

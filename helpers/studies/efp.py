@@ -45,7 +45,7 @@ from ..results.claims import (
     spread_note,
 )
 from ..training.recipes import train_efn, train_topodnn
-from ..xai.ado import SearchResult, fit_translation, guided_search
+from ..xai.ado import SearchResult, guided_search
 from ..xai.differential import occluded_outputs
 from ..xai.filters import FilterProperties, filter_grid, filter_properties, leading_filters
 from . import recnn
@@ -418,7 +418,7 @@ def constituent_importance(splits: Mapping[str, JetSet], test: JetSet,
     and its translations ``runs`` (one search per seed, on ``cands`` of ``test``)."""
     k = settings(profile)["removal_constituents"]
     y = test.labels.astype(int)
-    fit, evaluate = halves(y, seed)
+    evaluate = halves(y, seed)[1]
     removed = [without_constituent(test, i) for i in range(k)]
     cols = sorted({c for r in runs for c in r.chosen[: r.n_useful]})
     recomputed = [candidate_columns(jets, cands, cols) for jets in removed]
@@ -429,7 +429,7 @@ def constituent_importance(splits: Mapping[str, JetSet], test: JetSet,
         model = train_topodnn(splits["train"], splits["val"], profile, s, device)[0]
         logit = predict_logits(model, X_test)
         chosen = r.chosen[: r.n_useful]
-        translate = fit_translation(r, cands.values, logit, y, fit, settings(profile)["target"])
+        translate = r.translation()
         where = [cols.index(c) for c in chosen]
         occluded = occluded_outputs(model, X_test[evaluate], mean)[:, : 3 * k].T
         scores.append((

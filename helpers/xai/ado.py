@@ -143,6 +143,10 @@ class SearchResult:
     orientation: list[int] = field(default_factory=list)
     #: steps that raised the ADO by at least the search's ``min_gain``
     n_useful: int = 0
+    #: the simple model fitted at each step (on the oriented chosen observables)
+    models: list = field(default_factory=list, repr=False)
+    #: what the simple model was fitted to (one of :data:`TARGETS`)
+    target: str = "network"
 
     @property
     def final_ado(self) -> float:
@@ -151,6 +155,24 @@ class SearchResult:
     @property
     def final_auc(self) -> float:
         return self.auc[self.n_useful - 1] if self.n_useful else float("nan")
+
+    def translation(self) -> Callable[[np.ndarray], np.ndarray]:
+        """The simple model of the useful steps as a score of a ``(n, n_useful)`` array of
+        the chosen observables, raw (not oriented), in the order chosen — e.g. the same
+        observables recomputed on modified jets."""
+        if not self.n_useful:
+            raise ValueError("translation: the search has no useful step")
+        model = self.models[self.n_useful - 1]
+        orient = np.asarray(self.orientation[: self.n_useful], float)
+
+        def score(X: np.ndarray) -> np.ndarray:
+            X = np.asarray(X, float)
+            if X.ndim != 2 or X.shape[1] != len(orient):
+                raise ValueError(f"translation: expected (n, {len(orient)}) observables, "
+                                 f"got {X.shape}")
+            return _score(model, X * orient, self.target)
+
+        return score
 
 
 #: what the simple model is fitted to: the network's score (a translation that follows the
@@ -211,16 +233,18 @@ def guided_search(network: np.ndarray, candidates: np.ndarray, labels: np.ndarra
     X = X * orient
     net_eval_auc = auc(y[evaluate], network[evaluate])
     chosen: list[int] = []
-    result = SearchResult([], [], [], [], float(net_eval_auc))
+    result = SearchResult([], [], [], [], float(net_eval_auc), target=target)
     active = pairs
     active_sign = net_sign
+    fit_target = network[fit] if target == "network" else y[fit]
     for _ in range(min(max_steps, X.shape[1])):
         scores = pair_ado(active_sign, X, active)
         scores[chosen] = -np.inf
         best = int(np.argmax(scores))
         chosen.append(best)
-        fit_target = network[fit] if target == "network" else y[fit]
-        g = _score(_simple_model(X[fit][:, chosen], fit_target, target), X[:, chosen], target)
+        model = _simple_model(X[fit][:, chosen], fit_target, target)
+        g = _score(model, X[:, chosen], target)
+        result.models.append(model)
         result.chosen.append(best)
         result.names.append(names[best])
         result.orientation.append(int(orient[best]))
@@ -234,31 +258,3 @@ def guided_search(network: np.ndarray, candidates: np.ndarray, labels: np.ndarra
     small = np.flatnonzero(gains < min_gain)
     result.n_useful = int(small[0]) if len(small) else len(result.ado)
     return result
-
-
-def fit_translation(result: SearchResult, candidates: np.ndarray, network: np.ndarray,
-                    labels: np.ndarray, fit: np.ndarray, target: str = "network"
-                    ) -> Callable[[np.ndarray], np.ndarray]:
-    """The simple model of a search's useful steps, fitted again as the search fitted it.
-
-    ``candidates``, ``network``, ``labels`` and ``fit`` are those the search was given; the
-    result scores a ``(n, n_useful)`` array of the chosen observables, raw (not oriented),
-    in the order chosen — e.g. the same observables recomputed on modified jets.
-    """
-    if target not in TARGETS:
-        raise ValueError(f"fit_translation: target {target!r} is not one of {TARGETS}")
-    if not result.n_useful:
-        raise ValueError("fit_translation: the search has no useful step")
-    cols = result.chosen[: result.n_useful]
-    orient = np.asarray(result.orientation[: result.n_useful], float)
-    fit_target = (np.asarray(network, float) if target == "network"
-                  else np.asarray(labels).astype(int))[fit]
-    model = _simple_model(np.asarray(candidates, float)[fit][:, cols] * orient, fit_target, target)
-
-    def score(X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, float)
-        if X.ndim != 2 or X.shape[1] != len(cols):
-            raise ValueError(f"translation: expected (n, {len(cols)}) observables, got {X.shape}")
-        return _score(model, X * orient, target)
-
-    return score

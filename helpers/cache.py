@@ -4,7 +4,9 @@ Every expensive artefact (generated jets, trained models) is stored under a name
 contains a hash of the *full* configuration that produced it.  A changed configuration
 therefore gets a new file; the same configuration reuses the old one.  Files are written
 to a temporary name in the same directory and renamed into place only when complete,
-so a killed run never leaves a file that looks finished.
+so a killed run never leaves a file that looks finished.  Two processes that would make
+the same entry at once (chapters side by side) serialise on its lock (:func:`entry_lock`):
+the second waits, then finds the entry made and reads it.
 
 When ``$JETBOOK_CACHE_LOG`` names a file, every lookup of an entry (:func:`cached_path`) appends
 ``hit`` or ``miss`` to it, and every file written into the cache root (:func:`atomic_path`)
@@ -15,6 +17,7 @@ tell a run that only read the cache from one that generated or trained.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -161,6 +164,25 @@ def atomic_path(final: Path) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def entry_lock(final: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the cache entry ``final`` (``flock`` on the hidden file
+    ``.<name>.lock`` beside it), waiting while another process holds it.
+
+    Whoever makes an entry holds its lock and looks for the entry again once it has it: a
+    process that waited then reads what the other made instead of making it a second time.
+    The kernel drops the lock of a process that dies, so a killed run never blocks the next.
+    """
+    final = Path(final)
+    ensure_writable_dir(final.parent)
+    with open(final.parent / f".{final.name}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def cached_array(kind: str, name: str, key: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
     """``compute()`` stored under ``<cache>/<kind>/<name>-<hash(key)>.npy`` (written
     atomically); a later call with the same key loads it instead of recomputing.  ``key``
@@ -168,8 +190,11 @@ def cached_array(kind: str, name: str, key: Any, compute: Callable[[], np.ndarra
     path = cached_path(kind, name, key, ".npy")
     if path.exists():
         return np.load(path)
-    values = np.asarray(compute())
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, values)
+    with entry_lock(path):
+        if path.exists():  # made by another process while this one waited
+            return np.load(path)
+        values = np.asarray(compute())
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, values)
     return values

@@ -127,9 +127,24 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "02_lrp": ("01_topodnn",),
     "03_nap": ("01_topodnn",),
     "04_pfn": ("01_topodnn",),
-    "05_recnn": ("01_topodnn", "04_pfn"),
-    "06_efp": ("05_recnn",),
+    "05_recnn": ("01_topodnn",),
+    "06_efp": ("04_pfn", "05_recnn"),
 }
+
+#: Chapters that may run side by side although one reads models the other trains: each
+#: model is trained under its cache entry's lock (:func:`helpers.cache.entry_lock`), so the
+#: reader waits for that model alone, not for the whole chapter.  Chapter 5 probes chapter
+#: 4's PFNs; the two are the longest chapters, and running them one after the other left a
+#: core idle for most of a ``standard`` build.
+SHARED: dict[str, tuple[str, ...]] = {
+    "05_recnn": ("04_pfn",),
+}
+
+
+def may_share(reader: str, writer: str) -> bool:
+    """Whether ``reader`` may read cache entries that ``writer`` makes beside it
+    (:data:`SHARED`, either way round)."""
+    return writer in SHARED.get(reader, ()) or reader in SHARED.get(writer, ())
 
 
 def chapter_needs(chapters: Sequence[Chapter],

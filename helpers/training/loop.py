@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..cache import array_fingerprint, atomic_path, cached_path
+from ..cache import array_fingerprint, atomic_path, cached_path, entry_lock
 from ..config import resolve_device
 from ..progress import progress
 
@@ -267,17 +267,20 @@ def train_cached(
     cached = _load_cached(path, model)
     if cached is not None:
         return cached[0].to(device).eval(), cached[1]
-    model, history = train_classifier(
-        model, X_train, y_train, X_val, y_val, device=device, desc=name,
-        **{k: config[k] for k in TRAIN_KEYS + OPTIONAL_TRAIN_KEYS if k in config},
-    )
-    payload = {
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "history": dataclasses.asdict(history),
-        "key": json.dumps(key, sort_keys=True, default=str),
-    }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    with entry_lock(path):  # a chapter beside this one may be training the same model
+        if (cached := _load_cached(path, model)) is not None:
+            return cached[0].to(device).eval(), cached[1]
+        model, history = train_classifier(
+            model, X_train, y_train, X_val, y_val, device=device, desc=name,
+            **{k: config[k] for k in TRAIN_KEYS + OPTIONAL_TRAIN_KEYS if k in config},
+        )
+        payload = {
+            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "history": dataclasses.asdict(history),
+            "key": json.dumps(key, sort_keys=True, default=str),
+        }
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
     return model, history
 
 

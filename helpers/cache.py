@@ -183,18 +183,29 @@ def entry_lock(final: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def load_or_make(path: Path, load: Callable[[Path], Any], make: Callable[[], Any]) -> Any:
+    """``load(path)`` when it gives a value (not ``None``), else, holding the entry's lock
+    (:func:`entry_lock`), ``load(path)`` again -- another process may have made the entry
+    meanwhile -- or ``make()``, which writes the entry and returns the value."""
+    value = load(path)
+    if value is not None:
+        return value
+    with entry_lock(path):
+        value = load(path)
+        return value if value is not None else make()
+
+
 def cached_array(kind: str, name: str, key: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
     """``compute()`` stored under ``<cache>/<kind>/<name>-<hash(key)>.npy`` (written
     atomically); a later call with the same key loads it instead of recomputing.  ``key``
     must fix the result (fingerprints of the inputs and the settings)."""
     path = cached_path(kind, name, key, ".npy")
-    if path.exists():
-        return np.load(path)
-    with entry_lock(path):
-        if path.exists():  # made by another process while this one waited
-            return np.load(path)
+
+    def make() -> np.ndarray:
         values = np.asarray(compute())
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.save(fh, values)
-    return values
+        return values
+
+    return load_or_make(path, lambda p: np.load(p) if p.exists() else None, make)

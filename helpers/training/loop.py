@@ -13,13 +13,14 @@ import json
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..cache import array_fingerprint, atomic_path, cached_path, entry_lock
+from ..cache import array_fingerprint, atomic_path, cached_path, load_or_make
 from ..config import resolve_device
 from ..progress import progress
 
@@ -264,24 +265,27 @@ def train_cached(
         "data": data_key or array_fingerprint(X_train, y_train, X_val, y_val),
     }
     path = cached_path("models", name, key, ".pt")
-    cached = _load_cached(path, model)
-    if cached is not None:
-        return cached[0].to(device).eval(), cached[1]
-    with entry_lock(path):  # a chapter beside this one may be training the same model
-        if (cached := _load_cached(path, model)) is not None:
-            return cached[0].to(device).eval(), cached[1]
-        model, history = train_classifier(
+
+    def load(p: Path) -> tuple[nn.Module, TrainHistory] | None:
+        cached = _load_cached(p, model)
+        return None if cached is None else (cached[0].to(device).eval(), cached[1])
+
+    def make() -> tuple[nn.Module, TrainHistory]:
+        trained, history = train_classifier(
             model, X_train, y_train, X_val, y_val, device=device, desc=name,
             **{k: config[k] for k in TRAIN_KEYS + OPTIONAL_TRAIN_KEYS if k in config},
         )
         payload = {
-            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "state_dict": {k: v.detach().cpu() for k, v in trained.state_dict().items()},
             "history": dataclasses.asdict(history),
             "key": json.dumps(key, sort_keys=True, default=str),
         }
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
-    return model, history
+        return trained, history
+
+    # under the entry's lock: a chapter beside this one may be training the same model
+    return load_or_make(path, load, make)
 
 
 def training_throughput(model_factory: Callable[[], nn.Module], inputs: Inputs, y: np.ndarray,

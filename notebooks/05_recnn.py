@@ -245,9 +245,11 @@ fig = rplots.layer_probe_heatmap(layer_r2)
 # the jet's representation: the TopoDNN's 102-node layer, the PFN's latent sum
 # $\sum_i \Phi(p_i)$ of chapter 4, the RecNN embedding, and two new networks trained here on
 # the chapter's jets (`helpers.models.lstm`, `helpers.models.cnn`; their recipes are printed
-# below): an **LSTM** that reads the leading constituents hardest first, as
-# $(z, \ln z, \Delta\eta, \Delta\phi)$ relative to the jet axis, and whose final state is the
-# representation; and a small **CNN** on jet images of the $p_T$ fraction per pixel (two
+# below): an **LSTM** that reads the leading constituents as
+# $(z, \ln z, \Delta\eta, \Delta\phi)$ relative to the jet axis, $\ln z$ and the angles
+# standardised, softest first so that the recurrence ends on the hardest, and whose final
+# state is the representation (on the raw inputs, hardest first, it hardly learned: the
+# comparison is `benchmarks/bench_lstm_inputs.py`); and a small **CNN** on jet images of the $p_T$ fraction per pixel (two
 # convolution and pooling blocks, then a dense layer, the representation). The TopoDNN and the PFN are
 # chapters 1 and 4's models, trained on the unmatched top/QCD jets (their inputs are relative
 # to the jet axis, so $|\eta|$ never reaches them; chapter 0 gives the top/QCD $p_T$ control).

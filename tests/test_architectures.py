@@ -27,18 +27,32 @@ def _jets(rng: np.random.Generator, n: int = 30, m: int = 40) -> JetSet:
                   np.zeros((n, 4), np.float32))
 
 
-def test_lstm_features_are_the_pfn_inputs_hardest_first_with_a_mask():
+def test_lstm_features_are_the_pfn_inputs_softest_first_standardised_with_a_mask():
+    from helpers.preprocessing.sequence import ANGLE_SCALE, LN_Z_CENTER, LN_Z_SCALE
+
     jets = _jets(np.random.default_rng(0))
-    X = lstm_features(jets, n_constituents=12)
+    raw = lstm_features(jets, n_constituents=12, standardised=False, softest_first=False)
     p = pfn_features(jets, max_particles=12)
-    assert X.shape == (len(jets), 12, 5) and X.dtype == np.float32
-    np.testing.assert_array_equal(X[..., 4].sum(axis=1), p.counts)
-    real = X[..., 4] == 1
-    np.testing.assert_allclose(X[real][:, [0, 2, 3]], p.features, rtol=1e-6)
-    np.testing.assert_allclose(X[real][:, 1], np.log(p.features[:, 0]), rtol=1e-5)
-    assert not X[~real].any()  # padding rows are all zero
-    z = X[..., 0]
-    assert (np.diff(z, axis=1)[real[:, 1:]] <= 1e-7).all()  # hardest first
+    assert raw.shape == (len(jets), 12, 5) and raw.dtype == np.float32
+    np.testing.assert_array_equal(raw[..., 4].sum(axis=1), p.counts)
+    real = raw[..., 4] == 1
+    assert (real[:, :-1] >= real[:, 1:]).all()  # real rows first, then padding
+    np.testing.assert_allclose(raw[real][:, [0, 2, 3]], p.features, rtol=1e-6)
+    np.testing.assert_allclose(raw[real][:, 1], np.log(p.features[:, 0]), rtol=1e-5)
+    assert not raw[~real].any()  # padding rows are all zero
+    assert (np.diff(raw[..., 0], axis=1)[real[:, 1:]] <= 1e-7).all()  # hardest first
+
+    X = lstm_features(jets, n_constituents=12)  # the default: standardised, softest first
+    np.testing.assert_array_equal(X[..., 4], raw[..., 4])
+    assert not X[~real].any()
+    for i, n in enumerate(p.counts):
+        mirrored = raw[i, :n][::-1]
+        np.testing.assert_allclose(X[i, :n, 0], mirrored[:, 0])
+        np.testing.assert_allclose(X[i, :n, 1], (mirrored[:, 1] - LN_Z_CENTER) / LN_Z_SCALE,
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(X[i, :n, 2:4], mirrored[:, 2:4] / ANGLE_SCALE, rtol=1e-5,
+                                   atol=1e-6)
+    assert (np.diff(X[..., 0], axis=1)[real[:, 1:]] >= -1e-7).all()  # softest first
 
 
 def test_lstm_ignores_padding_and_reads_the_order():

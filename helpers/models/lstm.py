@@ -1,11 +1,12 @@
 """An LSTM on the pT-ordered constituents (Cheng, arXiv:1911.01872, appendix; after Egan et
 al., arXiv:1711.09059).
 
-The input is a padded array ``(N, L, F + 1)``: ``F`` features per constituent, hardest first,
-and a last column that is 1 for a real constituent and 0 for padding.  The sequences are
-packed by their true lengths, so padding never enters the recurrence; the final hidden state
-after the last real constituent is the **jet representation** that a head Dense -> ReLU ->
-Dense(1) turns into a logit.
+The input is a padded array ``(N, L, F + 1)``: ``F`` features per constituent, in pT order
+(:func:`~helpers.preprocessing.sequence.lstm_features` reads them softest first, so the
+recurrence ends on the hardest), and a last column that is 1 for a real constituent and 0
+for padding.  The sequences are packed by their true lengths, so padding never enters the
+recurrence; the final hidden state after the last real constituent is the **jet
+representation** that a head Dense -> ReLU -> Dense(1) turns into a logit.
 """
 
 from __future__ import annotations
